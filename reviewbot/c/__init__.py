@@ -1,0 +1,1 @@
+"""C engine: tree-sitter extraction of kernel C, in-memory application of series, call-site checks."""

@@ -1,0 +1,1 @@
+"""Reviewer analyses, one module each (near-duplicates, clumped parameters, lost side effects, ...)."""

@@ -1,0 +1,191 @@
+"""The in-memory model every layer shares: mail, series, patches, trailers, findings.
+
+Plain dataclasses. Ingest (mail or git) builds them; analysis reads them and produces
+Findings; report renders them. Nothing here knows about files, terminals or git.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # unidiff is only needed where diffs are parsed
+    from unidiff import PatchSet
+
+
+@dataclass
+class Message:
+    """One mail, decoded. ``body`` is the text/plain content (or the best text we could find)."""
+
+    msgid: str  # inside the angle brackets, case preserved
+    from_name: str = ""
+    from_email: str = ""
+    date: datetime | None = None
+    subject: str = ""
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    body: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)  # raw, in order
+    to: list[str] = field(default_factory=list)  # "Name <addr>" as written
+    cc: list[str] = field(default_factory=list)
+    source: str = ""  # file (and position) it came from, for messages to the user
+    defects: list[str] = field(default_factory=list)  # what was wrong but survivable
+
+    @property
+    def sender(self) -> str:
+        if self.from_name and self.from_email:
+            return f"{self.from_name} <{self.from_email}>"
+        return self.from_email or self.from_name
+
+    @property
+    def parent_ids(self) -> list[str]:
+        """Ids this message replies to, nearest first (In-Reply-To, then References backwards)."""
+        seen: list[str] = []
+        for mid in ([self.in_reply_to] if self.in_reply_to else []) + list(reversed(self.references)):
+            if mid and mid not in seen and mid != self.msgid:
+                seen.append(mid)
+        return seen
+
+
+@dataclass
+class Thread:
+    root: Message
+    messages: list[Message] = field(default_factory=list)  # root first, then date order
+    children: dict[str, list[str]] = field(default_factory=dict)  # msgid -> reply msgids
+
+    def replies_to(self, msgid: str) -> list[Message]:
+        by_id = {m.msgid: m for m in self.messages}
+        return [by_id[c] for c in self.children.get(msgid, []) if c in by_id]
+
+
+class TrailerOrigin(str, Enum):
+    PATCH = "patch"  # written in the patch's own commit message
+    REPLY = "reply"  # given in a reply to the patch
+    COVER = "cover"  # given in a reply to (or on) the cover letter: applies to all patches
+
+
+@dataclass
+class Trailer:
+    name: str  # canonical capitalisation, e.g. "Reviewed-by"
+    value: str  # as written after the colon
+    person: str = ""  # "Name <email>" when the value names a person
+    email: str = ""
+    source_msgid: str | None = None
+    origin: TrailerOrigin = TrailerOrigin.PATCH
+    extinfo: str | None = None  # trailing comment like "# v5.10+" or "[for the bogus part]"
+    mismatch: str | None = None  # why it is flagged (person differs from the reply's From), else None
+
+    @property
+    def from_reply(self) -> bool:
+        return self.origin is not TrailerOrigin.PATCH
+
+    @property
+    def is_person(self) -> bool:
+        return bool(self.email)
+
+
+@dataclass
+class Patch:
+    index: int  # 1-based position in the series (0 is the cover, never a Patch)
+    total: int
+    subject: str  # without the [PATCH ...] prefix
+    author: str  # "Name <email>"
+    commit_message: str  # body of the commit message, trailers included
+    diff_text: str = ""  # the unified diff, as text
+    trailers: list[Trailer] = field(default_factory=list)
+    message: Message | None = None  # the mail it came from
+    commit: str | None = None  # the git commit it came from
+    date: datetime | None = None
+    _patchset: PatchSet | None = field(default=None, repr=False, compare=False)
+    _patch_id: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def patchset(self) -> PatchSet:
+        """The diff parsed with unidiff, computed on first use."""
+        if self._patchset is None:
+            from reviewbot.ingest.diff import parse_diff
+
+            self._patchset = parse_diff(self.diff_text)
+        return self._patchset
+
+    @property
+    def files(self) -> list[str]:
+        from reviewbot.ingest.diff import touched_files
+
+        return touched_files(self.patchset)
+
+    @property
+    def patch_id(self) -> str | None:
+        """Stable id of the diff content, like ``git patch-id --stable`` (None when no diff)."""
+        if self._patch_id is None and self.diff_text.strip():
+            from reviewbot.ingest.diff import patch_id
+
+            self._patch_id = patch_id(self.diff_text)
+        return self._patch_id
+
+    @property
+    def has_diff(self) -> bool:
+        return bool(self.diff_text.strip())
+
+
+@dataclass
+class Series:
+    subject: str  # cover letter subject, else first patch's, without prefix
+    version: int = 1
+    prefixes: list[str] = field(default_factory=list)  # e.g. ["RFC", "PATCH", "net-next"]
+    cover: Message | None = None
+    patches: list[Patch] = field(default_factory=list)  # in index order
+    expected_total: int = 0
+    base_commit: str | None = None  # from a "base-commit:" line, if given
+    source: str = ""  # where it came from (file, dir, git range)
+    comments: list[Message] = field(default_factory=list)  # replies that are not patches
+    cover_trailers: list[Trailer] = field(default_factory=list)  # given on the cover: apply to all
+    is_pull_request: bool = False
+    superseded_by: int | None = None  # newer version found in the same input
+
+    @property
+    def missing(self) -> list[int]:
+        have = {p.index for p in self.patches}
+        return [i for i in range(1, self.expected_total + 1) if i not in have]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass
+class Finding:
+    """One remark of the review. Every finding says where, which rule or analysis, and why."""
+
+    file: str
+    line: int
+    rule: str  # permanent id of the rule or analysis, e.g. "RB-API-CALLERS"
+    severity: Severity
+    message: str
+    patch: int | None = None  # index of the patch it concerns (None: whole series / tree)
+    hint: str | None = None  # how to fix, when there is something to say
+    end_line: int | None = None
+
+    def to_dict(self) -> dict:
+        d = {
+            "file": self.file,
+            "line": self.line,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "patch": self.patch,
+        }
+        if self.hint:
+            d["hint"] = self.hint
+        return d

@@ -1,0 +1,1 @@
+"""Declarative rules engine: loads rules/*.yaml (+ .scm) and runs them over a series."""
