@@ -189,3 +189,28 @@ class Finding:
         if self.hint:
             d["hint"] = self.hint
         return d
+
+
+@dataclass
+class Skipped:
+    """Something reviewbot could not look at, and why (a mail it could not decode, a patch that
+    did not apply, a call it could not check). Reported, never silently dropped."""
+
+    what: str  # e.g. "<msgid>", "patch 3/5", "mm/memory.c:1234"
+    reason: str
+    patch: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"what": self.what, "reason": self.reason, "patch": self.patch}
+
+
+@dataclass
+class Review:
+    """The result of reviewing one series: what the report layer renders."""
+
+    series: Series
+    findings: list[Finding] = field(default_factory=list)
+    base: str | None = None  # commit (or directory) the series was applied to
+    base_source: str = ""  # how the base was chosen: "--base", "base-commit", "blob match", "HEAD", ...
+    skipped: list[Skipped] = field(default_factory=list)
+    tree: str | None = None  # path of the tree reviewed against
