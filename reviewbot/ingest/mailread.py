@@ -1,0 +1,295 @@
+"""Read mail from wherever patches are kept into ``model.Message`` objects.
+
+Inputs: mbox (mboxo and mboxrd), maildir, a single .eml, ``git format-patch`` files and
+directories of them, gzip'ed mbox, stdin (``-``), and flattened one-message archive pages
+(the kind a web archive prints: a subject line, "From:"/"Date:" lines, no real headers).
+A message that cannot be decoded is reported in ``skipped``; the rest is still read.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from pathlib import Path
+
+from reviewbot.errors import InputError
+from reviewbot.ingest.decode import body_text, header_all, header_text
+from reviewbot.model import Message, Skipped
+
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+_PARSER = BytesParser(policy=policy.default)
+_MSGID = re.compile(r"<([^<>\s]+)>")
+# "From sha Mon Sep 17 00:00:00 2001", "From user@host Thu Jan  1 00:00:00 1970": a separator
+# line carries a time; a body line that merely starts with "From " usually does not.
+_FROM_LINE = re.compile(rb"^From \S*\s.*\d\d?:\d\d", re.M)
+_MBOXRD_ESCAPED = re.compile(rb"^>(>*From )", re.M)
+_HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:[ \t]?")
+_HEADER_NAME = re.compile(rb"^([A-Za-z][A-Za-z0-9-]*):", re.M)
+_MAIL_HEADERS = {b"from", b"subject", b"message-id", b"date", b"received", b"return-path", b"delivered-to",
+                 b"mime-version", b"content-type", b"to", b"in-reply-to", b"references", b"x-mailer"}
+_ARCHIVE_FIELD = re.compile(r"^(From|Date|Subject|To|Cc|Message-ID|In-Reply-To):\s*(.*)$", re.I)
+_NON_MAIL_SUFFIXES = {".md", ".json", ".py", ".sh", ".c", ".h", ".png", ".jpg", ".gif", ".pdf", ".bundle"}
+
+
+@dataclass
+class MailReadResult:
+    messages: list[Message] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # msgids seen more than once (first kept)
+
+
+def read_messages(source: str | Path) -> MailReadResult:
+    """Read every message of ``source``; raise InputError when it holds no mail at all."""
+    result = MailReadResult()
+    if str(source) == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if not data.strip():
+            raise InputError("no input on stdin")
+        _read_blob(data, "<stdin>", result)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            _read_dir(path, result)
+        elif path.is_file():
+            _read_blob(_read_file(path), str(path), result)
+        else:
+            raise InputError(f"{path}: not a regular file or directory")
+    if not result.messages:
+        why = f" ({result.skipped[0].reason})" if result.skipped else ""
+        raise InputError(f"{source}: no mail found{why}")
+    return _dedupe(result)
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: {size} bytes is more than reviewbot reads ({MAX_INPUT_BYTES})")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _read_dir(path: Path, result: MailReadResult) -> None:
+    if (path / "cur").is_dir() or (path / "new").is_dir():  # maildir
+        files = sorted(p for sub in ("cur", "new") if (path / sub).is_dir() for p in (path / sub).iterdir())
+    else:  # git format-patch output, or any directory of mails
+        files = sorted(p for p in path.iterdir())
+    for f in files:
+        if not f.is_file() or f.is_symlink() or f.suffix.lower() in _NON_MAIL_SUFFIXES or f.name.startswith("."):
+            continue
+        try:
+            data = _read_file(f)
+        except InputError as exc:
+            result.skipped.append(Skipped(str(f), str(exc)))
+            continue
+        _read_blob(data, str(f), result, quiet_non_mail=True)
+
+
+def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail: bool = False) -> None:
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{source}: broken gzip data ({exc})") from None
+    if _looks_binary(data):
+        if quiet_non_mail:
+            result.skipped.append(Skipped(source, "binary data, not mail"))
+            return
+        raise InputError(f"{source}: binary data, not a mailbox or patch")
+    stripped = data.lstrip()  # git's mailsplit also skips leading blank lines
+    if stripped.startswith(b"From ") and _FROM_LINE.match(stripped):
+        for n, raw in enumerate(split_mbox(stripped), 1):
+            _add(raw, f"{source}#{n}", result)
+    elif _has_mail_headers(stripped):
+        _add(stripped, source, result)
+    elif stripped.strip():
+        msg = parse_archive_page(stripped, source)
+        if msg is not None:
+            result.messages.append(msg)
+        elif quiet_non_mail:
+            result.skipped.append(Skipped(source, "not mail"))
+    elif not quiet_non_mail:
+        raise InputError(f"{source}: empty")
+
+
+def _has_mail_headers(data: bytes) -> bool:
+    """A header block that names at least one header every mail has ("Re: subject" is not one)."""
+    head = data[:16384].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    names = {m.group(1).lower() for m in _HEADER_NAME.finditer(head)}
+    return bool(_HEADER_LINE.match(data)) and bool(names & _MAIL_HEADERS)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes in something that does not even start like mail (real mail may carry a few)."""
+    head = data[:8192]
+    if b"\x00" not in head:
+        return False
+    head = head.lstrip()
+    return not (_FROM_LINE.match(head) or _HEADER_LINE.match(head))
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """Split an mbox into raw messages, undoing mboxrd "From " escaping (>From -> From)."""
+    starts = []
+    for m in _FROM_LINE.finditer(data):
+        pos = m.start()
+        # A separator starts the file or follows an empty line (mboxo writers guarantee it);
+        # git format-patch output concatenated with cat follows a line end only.
+        if pos == 0 or data[max(0, pos - 2):pos] in (b"\n\n", b"\r\n") or data[pos - 1:pos] == b"\n":
+            if pos == 0 or _is_separator(data, pos):
+                starts.append(pos)
+    raw_messages = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(data)
+        chunk = data[start:end]
+        nl = chunk.find(b"\n")
+        body = chunk[nl + 1:] if nl >= 0 else b""
+        raw_messages.append(_MBOXRD_ESCAPED.sub(rb"\1", body))
+    return raw_messages
+
+
+def _is_separator(data: bytes, pos: int) -> bool:
+    """A "From " line is a separator when the line after it is a header."""
+    nl = data.find(b"\n", pos)
+    if nl < 0:
+        return False
+    return bool(_HEADER_LINE.match(data, nl + 1))
+
+
+def _add(raw: bytes, source: str, result: MailReadResult) -> None:
+    try:
+        result.messages.append(parse_message(raw, source))
+    except Exception as exc:  # one bad mail must not stop the mailbox
+        mid = _MSGID.search(raw[:4096].decode("latin-1"))
+        result.skipped.append(Skipped(f"<{mid.group(1)}>" if mid else source, f"cannot decode: {exc}"))
+
+
+def parse_message(raw: bytes, source: str = "") -> Message:
+    """Parse one RFC 5322 message into a Message."""
+    msg = _PARSER.parsebytes(raw)
+    defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
+    msgid = first_msgid(header_text(msg, "Message-ID")) or synthetic_msgid(raw)
+    from_header = header_text(msg, "From")
+    from_name, from_email = parseaddr(from_header)
+    if not from_name:  # "<a.u.thor@example.com> (A U Thor)": the old comment form names the sender
+        raw_from = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
+        comment = re.search(r"\(([^()]+)\)\s*$", raw_from)
+        from_name = comment.group(1).strip() if comment else ""
+    refs = []
+    for value in header_all(msg, "References"):
+        refs.extend(_MSGID.findall(value))
+    irt_ids = _MSGID.findall(header_text(msg, "In-Reply-To"))
+    return Message(
+        msgid=msgid,
+        from_name=from_name.strip().strip('"'),
+        from_email=from_email.strip(),
+        date=parse_date(header_text(msg, "Date")),
+        subject=header_text(msg, "Subject"),
+        in_reply_to=irt_ids[0] if irt_ids else None,
+        references=refs,
+        body=body_text(msg),
+        headers=_raw_headers(msg),
+        to=_addresses(msg, "To"),
+        cc=_addresses(msg, "Cc"),
+        source=source,
+        defects=defects,
+    )
+
+
+def _raw_headers(msg) -> list[tuple[str, str]]:
+    out = []
+    for key in msg.keys():
+        out.append((key, header_text(msg, key)))
+    return list(dict.fromkeys(out))
+
+
+def _addresses(msg, name: str) -> list[str]:
+    out = []
+    for name_, addr in getaddresses(header_all(msg, name)):
+        if addr or name_:
+            out.append(f"{name_} <{addr}>" if name_ else addr)
+    return out
+
+
+def first_msgid(value: str) -> str | None:
+    """The first <id> in a header value, brackets and surrounding noise stripped."""
+    m = _MSGID.search(value or "")
+    if m:
+        return m.group(1)
+    value = (value or "").strip()
+    return value.split()[0] if value else None
+
+
+def synthetic_msgid(raw: bytes) -> str:
+    return f"{hashlib.sha1(raw).hexdigest()[:16]}@reviewbot.invalid"
+
+
+def parse_date(value: str):
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def parse_archive_page(data: bytes, source: str) -> Message | None:
+    """A flattened archive page: optional subject line, "From:"/"Date:" lines, then the body.
+
+    Web archives drop the real headers; what is left is read as far as it goes and the
+    message gets a stable synthetic Message-ID so that threads and reports can name it.
+    """
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    lines = text.split("\n")
+    fields: dict[str, str] = {}
+    subject = ""
+    i = 0
+    while i < len(lines) and i < 12:
+        line = lines[i].strip()
+        m = _ARCHIVE_FIELD.match(line)
+        if m:
+            fields[m.group(1).lower()] = m.group(2).strip()
+        elif line and not subject and not fields and i == 0 and not line.startswith(">"):
+            subject = line
+        elif line:
+            break
+        i += 1
+    if not fields:  # no header block at all: the whole text is the body
+        i = 0
+        subject = ""
+    body = "\n".join(lines[i:]).strip("\n") + "\n"
+    name, email = parseaddr(fields.get("from", ""))
+    if "@" not in fields.get("from", ""):  # archives often print the name only
+        name, email = fields.get("from", ""), ""
+    return Message(
+        msgid=first_msgid(fields.get("message-id", "")) or synthetic_msgid(data),
+        from_name=name,
+        from_email=email,
+        date=parse_date(fields.get("date", "")),
+        subject=fields.get("subject", subject),
+        in_reply_to=first_msgid(fields.get("in-reply-to", "")) if fields.get("in-reply-to") else None,
+        body=body,
+        source=source,
+        defects=["archive page without mail headers"],
+    )
+
+
+def _dedupe(result: MailReadResult) -> MailReadResult:
+    seen: set[str] = set()
+    kept = []
+    for m in result.messages:
+        if m.msgid in seen:
+            result.duplicates.append(m.msgid)
+            continue
+        seen.add(m.msgid)
+        kept.append(m)
+    result.messages = kept
+    return result
