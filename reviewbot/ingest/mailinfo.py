@@ -13,6 +13,8 @@ _INBODY = re.compile(r"^(From|Subject|Date):[ \t]*(.*)$", re.I)
 _DIFF_HEAD = re.compile(r"^(diff --git |diff -|Index: |--- \S|\+\+\+ \S|@@ -\d|rename from |old mode |"
                         r"new file mode |deleted file mode |similarity index |Binary files )", re.M)
 _GIT_DIFF = re.compile(r"^diff --git |^--- \S.*\n\+\+\+ \S|^Index: \S.*\n=+\n", re.M)
+_HAS_DIFF = re.compile(r"^(?:--- \S.*\n\+\+\+ \S|diff --git \S+ \S+$|GIT binary patch$|Index: \S.*\n={20,}$)",
+                       re.MULTILINE)
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", re.M)
 
 
@@ -110,8 +112,6 @@ def _strip_signature(lines: list[str]) -> list[str]:
 
 
 def looks_like_patch(body: str) -> bool:
-    """True when the text carries a real diff: hunks, or a git header for mode/rename/binary-only changes."""
-    if _HUNK.search(body):
-        return bool(_GIT_DIFF.search(body) or re.search(r"^--- \S.*\n\+\+\+ \S", body, re.M))
-    return bool(re.search(r"^diff --git \S+ \S+\n(?:.*\n){0,3}?(old mode|new mode|rename from|similarity index|"
-                          r"new file mode|deleted file mode|copy from|Binary files|GIT binary patch)", body, re.M))
+    """True when the text carries a diff of its own (quoted diffs start with "> " and do not count):
+    file headers with hunks, or a git header for mode-, rename- or binary-only changes."""
+    return bool(_HAS_DIFF.search(body))

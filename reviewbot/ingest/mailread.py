@@ -24,9 +24,9 @@ from reviewbot.model import Message, Skipped
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 _PARSER = BytesParser(policy=policy.default)
 _MSGID = re.compile(r"<([^<>\s]+)>")
-# "From sha Mon Sep 17 00:00:00 2001", "From user@host Thu Jan  1 00:00:00 1970": a separator
-# line carries a time; a body line that merely starts with "From " usually does not.
-_FROM_LINE = re.compile(rb"^From \S*\s.*\d\d?:\d\d", re.M)
+# "From sha Mon Sep 17 00:00:00 2001", "From user@host Thu Jan  1 00:00:00 1970", or just "From A":
+# a separator when the line after it is a mail header (a body line "From ..." rarely is followed by one).
+_FROM_LINE = re.compile(rb"^From \S.*$", re.M)
 _MBOXRD_ESCAPED = re.compile(rb"^>(>*From )", re.M)
 _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:[ \t]?")
 _HEADER_NAME = re.compile(rb"^([A-Za-z][A-Za-z0-9-]*):", re.M)
@@ -141,11 +141,8 @@ def split_mbox(data: bytes) -> list[bytes]:
     starts = []
     for m in _FROM_LINE.finditer(data):
         pos = m.start()
-        # A separator starts the file or follows an empty line (mboxo writers guarantee it);
-        # git format-patch output concatenated with cat follows a line end only.
-        if pos == 0 or data[max(0, pos - 2):pos] in (b"\n\n", b"\r\n") or data[pos - 1:pos] == b"\n":
-            if pos == 0 or _is_separator(data, pos):
-                starts.append(pos)
+        if pos == 0 or _is_separator(data, pos):
+            starts.append(pos)
     raw_messages = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(data)

@@ -52,31 +52,32 @@ def _is_ancestor(msgid: str, start: str, parent: dict[str, str]) -> bool:
 def _attach_headerless(messages: list[Message], by_id: dict[str, Message], parent: dict[str, str]) -> None:
     """Fallback for clients that drop In-Reply-To/References.
 
-    A patch ``[PATCH n/N]`` with no threading headers goes under the ``0/N`` cover (else ``1/N``)
-    of the same author, version and N; a "Re: subject" reply goes under the original with that
-    subject. Only messages that carry no threading header at all are touched.
+    A patch ``[PATCH n/N]`` with no threading headers goes under the latest ``0/N`` cover (else
+    ``1/N``) sent before it by the same author with the same version and N; a "Re: subject" reply
+    goes under the original with that subject. Only messages with no threading header are touched.
     """
-    heads: dict[tuple, str] = {}
+    ordered = [m for _, m in sorted(enumerate(messages), key=_sort_key)]
+    heads: dict[tuple, tuple[str, int]] = {}  # (sender, version, N) -> latest (msgid, 0 or 1)
     originals: dict[str, str] = {}
-    for msg in messages:
+    for msg in ordered:  # date order: each head seen is the latest one sent before the message
         info = parse_subject(msg.subject)
-        if not info.is_reply and info.total and info.index in (0, 1):
-            key = (msg.from_email.lower(), info.version, info.total)
-            if info.index == 0 or key not in heads:
-                heads[key] = msg.msgid
-        if not info.is_reply:
-            originals.setdefault(info.subject.lower(), msg.msgid)
-    for msg in messages:
-        if msg.msgid in parent or msg.in_reply_to or msg.references:
-            continue
-        info = parse_subject(msg.subject)
+        headerless = msg.msgid not in parent and not msg.in_reply_to and not msg.references
+        key = (msg.from_email.lower(), info.version, info.total)
         target = None
         if info.is_reply:
-            target = originals.get(info.subject.lower())
-        elif info.total and info.index and info.index > 0:
-            target = heads.get((msg.from_email.lower(), info.version, info.total))
+            target = originals.get(info.subject.lower()) if headerless else None
+        elif info.total and info.index == 0:
+            heads[key] = (msg.msgid, 0)
+        elif info.total and info.index:
+            head = heads.get(key)
+            if info.index == 1 and (head is None or head[1] == 1):
+                heads[key] = (msg.msgid, 1)  # no cover before it: a 1/N starts a new run
+            elif headerless and head is not None:
+                target = head[0]
         if target and target != msg.msgid and not _is_ancestor(msg.msgid, target, parent):
             parent[msg.msgid] = target
+        if not info.is_reply:
+            originals.setdefault(info.subject.lower(), msg.msgid)
 
 
 def build_threads(messages: list[Message]) -> list[Thread]:
