@@ -120,7 +120,8 @@ def body_text(msg: EmailMessageBase) -> str:
     htmls: list[str] = []
     _collect(msg, texts, htmls)
     body = "\n".join(t for t in texts if t) if texts else "\n".join(_html_to_text(h) for h in htmls)
-    return body.replace("\r\n", "\n").replace("\r", "\n")
+    # CRLF line ends become LF; a lone CR is content (it can be part of a patched line) and stays.
+    return body.replace("\r\n", "\n")
 
 
 def _collect(part: EmailMessageBase, texts: list[str], htmls: list[str]) -> None:

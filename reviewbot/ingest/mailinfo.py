@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 
 _INBODY = re.compile(r"^(From|Subject|Date):[ \t]*(.*)$", re.I)
+# "From <sha> Mon Sep 17 00:00:00 2001" as git format-patch writes it, pasted into a body; it
+# arrives ">"-escaped, or unescaped once the mbox reader has undone the mboxrd escaping.
+_FORMAT_PATCH_SEPARATOR = re.compile(r"^>?From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$")
 _DIFF_HEAD = re.compile(r"^(diff --git |diff -|Index: |--- \S|\+\+\+ \S|@@ -\d|rename from |old mode |"
                         r"new file mode |deleted file mode |similarity index |Binary files )", re.M)
 _GIT_DIFF = re.compile(r"^diff --git |^--- \S.*\n\+\+\+ \S|^Index: \S.*\n=+\n", re.M)
@@ -41,41 +45,56 @@ def is_patch_break(line: str) -> bool:
 
 
 def split_patch_body(body: str) -> PatchParts:
+    """Split a body into commit message, diffstat and diff with ``git mailinfo``'s rules.
+
+    In-body headers: leading blank lines are skipped; then ``From:``, ``Subject:``, ``Date:``
+    lines (any case, folded continuations joined), a ``[PATCH] subject`` line and a
+    ``>From <sha>`` format-patch separator are consumed as long as they follow one another; a
+    blank line ends them, and the first other line starts the message. A header name seen twice
+    ends the block (git keeps the first). git uses the in-body values only when the mail carries
+    a patch; they are returned here either way and the caller decides.
+    The message keeps its lines as written; only trailing blank lines are trimmed.
+    """
     lines = body.replace("\r\n", "\n").split("\n")
-    i = 0
-    while i < len(lines) and not lines[i].strip():
-        i += 1
     inbody: dict[str, str] = {}
-    j = i
-    if i < len(lines) and re.match(r"\[PATCH\]\s", lines[i]):
-        # git mailinfo reads a first body line "[PATCH] subject" as an in-body Subject
-        inbody["subject"] = lines[i].strip()
-        j = i + 1
-    while j < len(lines):
-        m = _INBODY.match(lines[j])
-        if not m or m.group(1).lower() in inbody:
-            break
-        value = m.group(2)
-        j += 1
-        while j < len(lines) and lines[j][:1] in (" ", "\t") and lines[j].strip():
-            value += " " + lines[j].strip()  # folded in-body header
-            j += 1
-        inbody[m.group(1).lower()] = value.strip()
-    if inbody and (j >= len(lines) or not lines[j].strip() or is_patch_break(lines[j])):
-        i = j
-        while i < len(lines) and not lines[i].strip():
+    pending: list[str] = []  # an in-body header whose folded continuation may follow
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
             i += 1
-    else:
-        inbody = {}
-    msg_lines: list[str] = []
+            if pending:  # a blank line after in-body headers ends them (and is dropped)
+                _store_inbody(pending, inbody)
+                break
+            continue
+        if pending and line[:1] in (" ", "\t"):
+            pending.append(line)
+            i += 1
+            continue
+        _store_inbody(pending, inbody)
+        pending = []
+        if _FORMAT_PATCH_SEPARATOR.match(line):
+            i += 1
+            continue
+        if line.startswith("[PATCH]") and line[7:8].isspace() and "subject" not in inbody:
+            inbody["subject"] = line.strip()
+            i += 1
+            continue
+        m = _INBODY.match(line)
+        if m and m.group(1).lower() not in inbody:
+            pending = [line]
+            i += 1
+            continue
+        break
+    _store_inbody(pending, inbody)
     k = i
     while k < len(lines) and not is_patch_break(lines[k]):
-        msg_lines.append(lines[k].rstrip())
         k += 1
+    msg_lines = lines[i:k]
     while msg_lines and not msg_lines[-1].strip():
         msg_lines.pop()
-    patch = "\n".join(lines[k:])
-    diff, diffstat = _find_diff(lines[k:])
+    patch_lines = lines[k:]
+    diff, diffstat = _find_diff(patch_lines)
     return PatchParts(
         commit_message="\n".join(msg_lines) + ("\n" if msg_lines else ""),
         diff=diff,
@@ -83,8 +102,24 @@ def split_patch_body(body: str) -> PatchParts:
         inbody_subject=inbody.get("subject"),
         inbody_date=inbody.get("date"),
         diffstat=diffstat,
-        patch=patch,
+        patch="\n".join(patch_lines),
     )
+
+
+def _store_inbody(header_lines: list[str], inbody: dict[str, str]) -> None:
+    """Record one (possibly folded) in-body header, RFC 2047 words decoded; the first of a name wins."""
+    if not header_lines:
+        return
+    m = _INBODY.match(header_lines[0])
+    if not m:
+        return
+    value = " ".join([m.group(2).strip()] + [c.strip() for c in header_lines[1:]]).strip()
+    if "=?" in value:
+        try:
+            value = str(make_header(decode_header(value)))
+        except Exception:  # malformed encoded words: keep them as written
+            pass
+    inbody.setdefault(m.group(1).lower(), value)
 
 
 def _find_diff(patch_lines: list[str]) -> tuple[str, str]:

@@ -14,6 +14,7 @@ _GROUP = re.compile(r"^\s*\[([^\]]*)\]\s*")
 _VERSION = re.compile(r"^v(\d+)(?:\.\d+)?$", re.I)
 _COUNTER = re.compile(r"^(\d+)/(\d+)$")
 _GLUED = re.compile(r"^(PATCH|RFC)v(\d+)$", re.I)
+_HG_COUNTER = re.compile(r"\b(\d+) of (\d+)\b")
 _PULL = re.compile(r"^\[?(GIT\s+PULL|PULL|GIT-PULL)\b", re.I)
 
 
@@ -30,6 +31,7 @@ class SubjectInfo:
     is_rfc: bool = False
     is_resend: bool = False
     is_pull: bool = False
+    version_given: bool = False  # an explicit "vN" was present
 
     @property
     def topic_prefixes(self) -> list[str]:
@@ -65,6 +67,10 @@ def parse_subject(subject: str) -> SubjectInfo:
 def _read_group(group: str, info: SubjectInfo) -> None:
     if _PULL.match(group):
         info.is_pull = True
+    hg = _HG_COUNTER.search(group)  # Mercurial patchbomb: "[PATCH 1 of 2]"
+    if hg:
+        info.index, info.total = int(hg.group(1)), int(hg.group(2))
+        group = group[: hg.start()] + " " + group[hg.end():]
     for token in re.split(r"[\s,]+", group.strip()):
         if not token:
             continue
@@ -75,6 +81,7 @@ def _read_group(group: str, info: SubjectInfo) -> None:
             info.is_patch = True
             info.is_rfc = info.is_rfc or glued.group(1).upper() == "RFC"
             info.version = int(glued.group(2))
+            info.version_given = True
         elif upper == "PATCH":
             info.is_patch = True
         elif upper == "RFC":
@@ -84,6 +91,7 @@ def _read_group(group: str, info: SubjectInfo) -> None:
             info.is_resend = True
         elif _VERSION.match(token):
             info.version = int(_VERSION.match(token).group(1))
+            info.version_given = True
         elif _COUNTER.match(token):
             idx, total = _COUNTER.match(token).groups()
             info.index, info.total = int(idx), int(total)

@@ -1,0 +1,129 @@
+"""`reviewbot series` and `reviewbot trailers`: what a mailbox holds, and the trailers each patch would carry."""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+
+import typer
+
+from reviewbot.cli.app import app
+from reviewbot.ingest.load import load_mail
+from reviewbot.ingest.series import fill_partial_reroll, patches_with_trailers
+from reviewbot.model import Trailer
+
+
+class MailFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _trailer_dict(t: Trailer) -> dict:
+    d = {"name": t.name, "person": t.person or t.value, "from_reply": t.from_reply, "origin": t.origin.value}
+    if t.email:
+        d["email"] = t.email
+    if t.source_msgid:
+        d["source"] = t.source_msgid
+    if t.extinfo:
+        d["extinfo"] = t.extinfo.strip()
+    if t.mismatch:
+        d["mismatch"] = t.mismatch
+    return d
+
+
+def _skipped_note(data) -> None:
+    for s in data.skipped:
+        print(f"reviewbot: skipped {s.what}: {s.reason}", file=sys.stderr)
+
+
+@app.command()
+def trailers(
+    mbox: str = typer.Argument(..., help="mbox, maildir, .eml, patch file or directory, .gz, or - for stdin"),
+    format: MailFormat = typer.Option(MailFormat.text, "--format", "-f", help="text or json"),
+) -> None:
+    """Per patch of the newest version of each series, the trailers it would carry (b4's rules).
+
+    Trailers given in replies are listed after the patch's own; trailers given on the cover letter
+    apply to every patch. A trailer that names someone other than the reply's sender is not applied
+    and is listed as a mismatch. reviewbot never adds trailers itself: people decide.
+    """
+    data = load_mail(mbox)
+    _skipped_note(data)
+    out = []
+    for group in data.groups:
+        s = fill_partial_reroll(group)
+        if not s.patches:
+            continue
+        patches = []
+        for p in patches_with_trailers(s):
+            applied = [t for t in p.trailers if not t.mismatch and t.is_person]
+            entry = {"index": p.index, "subject": p.subject, "trailers": [_trailer_dict(t) for t in applied]}
+            utility = [t for t in p.trailers if not t.is_person]  # Fixes:, Link:, ... name no person
+            if utility:
+                entry["other_trailers"] = [_trailer_dict(t) for t in utility]
+            flagged = [t for t in p.trailers if t.mismatch]
+            if flagged:
+                entry["mismatched"] = [_trailer_dict(t) for t in flagged]
+            patches.append(entry)
+        out.append({"series": {"subject": s.subject, "version": s.version, "total": s.expected_total,
+                               "missing": s.missing}, "patches": patches})
+    if format is MailFormat.json:
+        # One series is the common case and the documented shape; several become a list of them.
+        typer.echo(json.dumps(out[0] if len(out) == 1 else {"series_list": out} if out else
+                              {"series": None, "patches": []}, indent=2, ensure_ascii=False))
+        return
+    if not out:
+        typer.echo("no patches found")
+    for s in out:
+        typer.echo(f"v{s['series']['version']}: {s['series']['subject']}")
+        for p in s["patches"]:
+            typer.echo(f"  [{p['index']}/{s['series']['total']}] {p['subject']}")
+            for t in p.get("other_trailers", []):
+                typer.echo(f"      {t['name']}: {t['person']}")
+            for t in p["trailers"]:
+                marker = {"patch": " ", "reply": "+", "cover": "*"}[t["origin"]]
+                typer.echo(f"    {marker} {t['name']}: {t['person']}")
+            for t in p.get("mismatched", []):
+                typer.echo(f"    ! {t['name']}: {t['person']} ({t['mismatch']})")
+        if any(p["trailers"] for p in s["patches"]):
+            typer.echo("  (+ from a reply, * from the cover letter: applies to every patch, ! not applied)")
+
+
+@app.command()
+def series(
+    mbox: str = typer.Argument(..., help="mbox, maildir, .eml, patch file or directory, .gz, or - for stdin"),
+    format: MailFormat = typer.Option(MailFormat.text, "--format", "-f", help="text or json"),
+) -> None:
+    """The series found in a mailbox: version, patches present, missing ones, cover, trailers."""
+    data = load_mail(mbox)
+    _skipped_note(data)
+    rows = []
+    for group in data.groups:
+        for s in group.versions:
+            rows.append({
+                "subject": s.subject,
+                "version": s.version,
+                "prefixes": s.prefixes,
+                "patches": [p.index for p in s.patches],
+                "total": s.expected_total,
+                "missing": s.missing,
+                "cover": s.cover.subject if s.cover else None,
+                "trailers": sum(len(p.trailers) for p in s.patches) + len(s.cover_trailers),
+                "replies": len(s.comments),
+                "newest": s is group.newest,
+                "pull_request": s.is_pull_request,
+                "base_commit": s.base_commit,
+                "source": s.source,
+            })
+    if format is MailFormat.json:
+        typer.echo(json.dumps({"series": rows, "messages": len(data.messages),
+                               "skipped": [x.to_dict() for x in data.skipped]}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo(f"no series found in {len(data.messages)} messages")
+    for r in rows:
+        state = "complete" if not r["missing"] else "missing " + ",".join(map(str, r["missing"]))
+        kind = "pull request" if r["pull_request"] else f"{len(r['patches'])}/{r['total']} {state}"
+        newest = "" if r["newest"] else " (superseded)"
+        typer.echo(f"v{r['version']} {kind}{newest}: {r['subject']}")
+        typer.echo(f"    cover: {r['cover'] or '-'}; trailers: {r['trailers']}; replies: {r['replies']}")

@@ -1,0 +1,27 @@
+"""One entry point from "what the user named" to model objects: a mailbox path or ``-``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.ingest.mailread import read_messages
+from reviewbot.ingest.series import SeriesGroup, find_series_groups
+from reviewbot.ingest.thread import build_threads
+from reviewbot.model import Message, Skipped, Thread
+
+
+@dataclass
+class MailInput:
+    messages: list[Message]
+    threads: list[Thread]
+    groups: list[SeriesGroup]
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+def load_mail(source: str | Path) -> MailInput:
+    """Read, thread and find the series of a mailbox, maildir, mail file, patch directory or stdin."""
+    read = read_messages(source)
+    threads = build_threads(read.messages)
+    groups = find_series_groups(read.messages, threads)
+    return MailInput(read.messages, threads, groups, read.skipped, read.duplicates)

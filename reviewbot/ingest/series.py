@@ -1,0 +1,266 @@
+"""Find patch series in a set of mails: covers, patches in order, versions, replies, trailers.
+
+Mails are first threaded; each is then a cover letter, a patch, a pull request or a comment.
+Patches join the series of the cover (or first patch) they reply to, else a series of their
+own version, sender and size in the same thread. Series that are versions of one another
+(same sender, same cover or patch subjects, or a re-roll posted into the old thread) are linked,
+and the newest is named.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reviewbot.ingest.mailinfo import looks_like_patch, split_patch_body
+from reviewbot.ingest.subject import SubjectInfo, parse_subject
+from reviewbot.ingest.thread import build_threads
+from reviewbot.ingest.trailers import merge_trailers, parse_trailers, reply_trailers
+from reviewbot.model import Message, Patch, Series, Thread, TrailerOrigin
+
+_BASE_COMMIT = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.MULTILINE)
+
+
+@dataclass
+class _Entry:
+    msg: Message
+    info: SubjectInfo
+    kind: str  # "cover", "patch", "pull", "comment"
+
+
+@dataclass
+class SeriesGroup:
+    """All versions of one series found in the input, oldest first."""
+
+    versions: list[Series] = field(default_factory=list)
+
+    @property
+    def newest(self) -> Series:
+        return self.versions[-1]
+
+
+def classify(msg: Message) -> _Entry:
+    info = parse_subject(msg.subject)
+    if info.is_reply or info.is_forward:
+        return _Entry(msg, info, "comment")
+    if info.is_pull and not looks_like_patch(msg.body):
+        return _Entry(msg, info, "pull")
+    if looks_like_patch(msg.body):
+        return _Entry(msg, info, "patch")
+    if info.index == 0 and info.total:
+        return _Entry(msg, info, "cover")
+    return _Entry(msg, info, "comment")
+
+
+def patch_from_message(msg: Message, info: SubjectInfo | None = None) -> Patch:
+    info = info or parse_subject(msg.subject)
+    parts = split_patch_body(msg.body)
+    subject = parse_subject(parts.inbody_subject).subject if parts.inbody_subject else info.subject
+    author = parts.inbody_from or msg.sender
+    return Patch(
+        index=info.index or 1,
+        total=info.total or 1,
+        subject=subject,
+        author=author,
+        commit_message=parts.commit_message,
+        diff_text=parts.diff,
+        trailers=parse_trailers(parts.commit_message, TrailerOrigin.PATCH, msg.msgid),
+        message=msg,
+        date=msg.date,
+    )
+
+
+def find_series(messages: list[Message], threads: list[Thread] | None = None) -> list[Series]:
+    """Every series in the input, each version separately, in order of first appearance."""
+    return [s for g in find_series_groups(messages, threads) for s in g.versions]
+
+
+def find_series_groups(messages: list[Message], threads: list[Thread] | None = None) -> list[SeriesGroup]:
+    threads = threads if threads is not None else build_threads(messages)
+    series_list: list[Series] = []
+    for thread in threads:
+        series_list.extend(_series_in_thread(thread))
+    groups = _group_versions(series_list)
+    for group in groups:
+        for older, newer in zip(group.versions, group.versions[1:]):
+            older.superseded_by = newer.version
+    return groups
+
+
+def _series_in_thread(thread: Thread) -> list[Series]:
+    parent_of = {c: p for p, kids in thread.children.items() for c in kids}
+    entries = {m.msgid: classify(m) for m in thread.messages}
+    _promote_naked_cover(thread, entries)
+    owner: dict[str, Series] = {}  # msgid of a cover or patch -> its series
+    result: list[Series] = []
+
+    def new_series(entry: _Entry) -> Series:
+        s = Series(subject=entry.info.subject, version=entry.info.version,
+                   prefixes=entry.info.topic_prefixes, expected_total=entry.info.total or 1,
+                   source=entry.msg.source, is_pull_request=entry.kind == "pull")
+        result.append(s)
+        return s
+
+    for msg in thread.messages:  # root first, replies after their parents
+        entry = entries[msg.msgid]
+        if entry.kind in ("cover", "pull"):
+            s = new_series(entry)
+            s.cover = msg
+            owner[msg.msgid] = s
+        elif entry.kind == "patch":
+            s = _series_for_patch(entry, parent_of, entries, owner, result)
+            if s is None:
+                s = new_series(entry)
+            patch = patch_from_message(msg, entry.info)
+            if any(p.index == patch.index for p in s.patches):
+                s.comments.append(msg)  # a re-post of the same index: the first one stands
+                continue
+            s.patches.append(patch)
+            owner[msg.msgid] = s
+    for s in result:
+        s.patches.sort(key=lambda p: p.index)
+        if not s.cover and s.patches:
+            s.subject = s.patches[0].subject
+        s.expected_total = max([s.expected_total] + [p.total for p in s.patches])
+        s.base_commit = _base_commit(s)
+    _attach_replies(thread, entries, owner, parent_of)
+    return result
+
+
+def _promote_naked_cover(thread: Thread, entries: dict[str, _Entry]) -> None:
+    """A thread root with no diff, sent by the author of the numbered patches replying to it, is
+    their cover letter even without "0/N" (b4's naked cover)."""
+    root = entries[thread.root.msgid]
+    if root.kind != "comment" or root.info.is_reply:
+        return
+    kids = [entries[c] for c in thread.children.get(root.msg.msgid, [])]
+    patches = [k for k in kids if k.kind == "patch"]
+    if patches and all(p.msg.from_email.lower() == root.msg.from_email.lower() for p in patches):
+        root.kind = "cover"
+        root.info.version = patches[0].info.version
+        root.info.total = patches[0].info.total or 1
+        root.info.index = 0
+
+
+def _series_for_patch(entry: _Entry, parent_of: dict[str, str], entries: dict[str, _Entry],
+                      owner: dict[str, Series], result: list[Series]) -> Series | None:
+    """The series a patch belongs to, or None when it starts one (as Patchwork decides)."""
+    if not entry.info.total:
+        # An unnumbered patch is a series of its own (Patchwork), unless it answers a naked cover
+        # that introduces exactly it (b4).
+        s = owner.get(parent_of.get(entry.msg.msgid, ""))
+        if s is not None and s.cover is not None and s.expected_total == 1 and not s.patches:
+            return s
+        return None
+    index = entry.info.index
+
+    def fits(s: Series) -> bool:
+        same_version = s.version == entry.info.version or not entry.info.version_given
+        return (same_version and s.expected_total == entry.info.total and not s.is_pull_request
+                and all(p.index != index for p in s.patches))
+
+    node = parent_of.get(entry.msg.msgid)
+    while node is not None:  # the cover or patch this one replies to
+        s = owner.get(node)
+        if s is not None:
+            if fits(s):
+                return s
+            break  # replies to another version, or re-sends an index it has: a new series
+        node = parent_of.get(node)
+    for s in reversed(result):  # threading broken: the latest of the same version, size and sender
+        if fits(s) and _sender(s) == entry.msg.from_email.lower():
+            return s
+    return None
+
+
+def _sender(s: Series) -> str:
+    msg = s.cover or (s.patches[0].message if s.patches else None)
+    return msg.from_email.lower() if msg else ""
+
+
+def _base_commit(s: Series) -> str | None:
+    for msg in [s.cover] + [p.message for p in s.patches]:
+        if msg is not None:
+            m = _BASE_COMMIT.search(msg.body)
+            if m:
+                return m.group(1)
+    return None
+
+
+def _attach_replies(thread: Thread, entries: dict[str, _Entry], owner: dict[str, Series],
+                    parent_of: dict[str, str]) -> None:
+    """Every comment goes to the series of the nearest cover/patch above it; trailers are collected
+    from comments without a diff: on a patch for that patch, on the cover for every patch."""
+    for msg in thread.messages:
+        entry = entries[msg.msgid]
+        if entry.kind != "comment":
+            continue
+        node = parent_of.get(msg.msgid)
+        while node is not None and node not in owner:
+            node = parent_of.get(node)
+        if node is None:
+            continue
+        s = owner[node]
+        s.comments.append(msg)
+        if looks_like_patch(msg.body):
+            continue  # a reply carrying a diff is a counter-proposal, not a review
+        if s.cover is not None and node == s.cover.msgid:
+            s.cover_trailers = merge_trailers(s.cover_trailers, reply_trailers(msg, TrailerOrigin.COVER))
+        else:
+            patch = next(p for p in s.patches if p.message is not None and p.message.msgid == node)
+            patch.trailers = merge_trailers(patch.trailers, reply_trailers(msg))
+
+
+def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
+    groups: list[SeriesGroup] = []
+    for s in series_list:
+        for g in groups:
+            if any(_same_series(s, other) for other in g.versions):
+                g.versions.append(s)
+                break
+        else:
+            groups.append(SeriesGroup([s]))
+    for g in groups:
+        g.versions.sort(key=lambda x: x.version)
+    return groups
+
+
+def _same_series(a: Series, b: Series) -> bool:
+    if a.version == b.version or _sender(a) != _sender(b):
+        return False
+    if a.cover and b.cover and a.subject.lower() == b.subject.lower():
+        return True
+    subjects_a = {p.subject.lower() for p in a.patches}
+    return bool(subjects_a & {p.subject.lower() for p in b.patches})
+
+
+def patches_with_trailers(s: Series) -> list[Patch]:
+    """Each patch with the trailers it would carry: its own, then replies', then the cover's."""
+    return [_with_cover(p, s) for p in s.patches]
+
+
+def _with_cover(p: Patch, s: Series) -> Patch:
+    from dataclasses import replace
+
+    return replace(p, trailers=merge_trailers(p.trailers, s.cover_trailers))
+
+
+def fill_partial_reroll(group: SeriesGroup) -> Series:
+    """The newest version, completed from older ones when it re-sends only some patches (b4's
+    partial re-roll): missing indices come from the latest older version that has them, and an
+    uncovered re-roll keeps the cover-letter trailers of the version it re-rolls."""
+    from dataclasses import replace
+
+    newest = group.newest
+    if not newest.missing or len(group.versions) < 2:
+        return newest
+    patches = list(newest.patches)
+    cover_trailers = list(newest.cover_trailers)
+    for older in reversed(group.versions[:-1]):
+        if older.expected_total != newest.expected_total:
+            continue
+        have = {p.index for p in patches}
+        patches.extend(p for p in older.patches if p.index not in have)
+        if newest.cover is None:
+            cover_trailers = merge_trailers(cover_trailers, older.cover_trailers)
+    patches.sort(key=lambda p: p.index)
+    return replace(newest, patches=patches, cover_trailers=cover_trailers)
