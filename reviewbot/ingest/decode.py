@@ -17,6 +17,7 @@ PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/x-patch; charset", "applicat
                "application/x-diff", "text/x-log"}
 _DIFF_START = re.compile(rb"^(diff --git |--- \S|Index: \S|diff -)", re.M)
 _TAG = re.compile(r"<[^>]+>")
+_ANGLE_ADDR = re.compile(r"<([^<>]*)>")
 _BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", re.I)
 
 
@@ -63,6 +64,74 @@ def header_text(msg: EmailMessageBase, name: str) -> str:
         except Exception:
             pass
     return " ".join(text.replace("\r", "").split())
+
+
+def raw_header_text(msg: EmailMessageBase, name: str) -> str:
+    """A header exactly as written (comments kept), unfolded, encoded words and raw 8-bit decoded.
+
+    ``policy.default`` renders address headers without their comments; git keeps them in names.
+    """
+    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
+    return "" if raw is None else decode_raw_header(raw)
+
+
+def decode_raw_header(raw: object) -> str:
+    """Unfold a raw header value and decode its encoded words and undeclared 8-bit bytes."""
+    text = raw if isinstance(raw, str) else str(raw)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):  # the parser keeps raw 8-bit bytes as surrogates
+        text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
+    text = " ".join(text.split())
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except Exception:  # malformed encoded words: keep them as written
+            pass
+    return " ".join(text.split())
+
+
+def split_from(value: str) -> tuple[str, str]:
+    """(name, address) of a decoded From value, the way ``git mailinfo`` reads it.
+
+    The address is the last ``<...>`` (else the word holding an ``@``); the name is everything
+    else, quotes and backslash escapes removed and comments kept: ``A (zzz) U Thor
+    <a@b> (Comment)`` gives ``A (zzz) U Thor (Comment)``. A name that is only a comment, as in
+    ``a@b (A U Thor)``, loses its parentheses. A value with no address at all gives ("", "")
+    (git: "From: bogosity" names nobody).
+    """
+    value = " ".join((value or "").split())
+    angles = list(_ANGLE_ADDR.finditer(value))
+    if angles:
+        angle = angles[-1]
+        email, rest = angle.group(1).strip(), value[: angle.start()] + " " + value[angle.end():]
+    else:
+        at_word = next((w for w in value.split() if "@" in w), None)
+        if at_word is None:
+            return "", ""
+        email, rest = at_word.strip("<>,;"), value.replace(at_word, " ", 1)
+    name = " ".join(_unquote(rest).split())
+    if name.startswith("(") and name.endswith(")") and name.count("(") == 1:
+        name = name[1:-1].strip()
+    return name, email
+
+
+def _unquote(text: str) -> str:
+    """Drop the double quotes of quoted strings (a quote inside a comment is text) and turn
+    backslash-escaped characters into themselves."""
+    out = []
+    escaped = False
+    depth = 0  # comment nesting
+    for ch in text:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"' and depth == 0:
+            continue
+        else:
+            depth += (ch == "(") - (ch == ")" and depth > 0)
+            out.append(ch)
+    return "".join(out)
 
 
 def header_all(msg: EmailMessageBase, name: str) -> list[str]:

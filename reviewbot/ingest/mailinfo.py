@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 
+from reviewbot.ingest.decode import split_from
+from reviewbot.model import Message
+
 _INBODY = re.compile(r"^(From|Subject|Date):[ \t]*(.*)$", re.I)
 # "From <sha> Mon Sep 17 00:00:00 2001" as git format-patch writes it, pasted into a body; it
 # arrives ">"-escaped, or unescaped once the mbox reader has undone the mboxrd escaping.
@@ -150,3 +153,42 @@ def looks_like_patch(body: str) -> bool:
     """True when the text carries a diff of its own (quoted diffs start with "> " and do not count):
     file headers with hunks, or a git header for mode-, rename- or binary-only changes."""
     return bool(_HAS_DIFF.search(body))
+
+
+@dataclass
+class MailInfo:
+    """What ``git mailinfo`` prints on stdout: who wrote the patch, its subject and date."""
+
+    author: str
+    email: str
+    subject: str  # "Re:" and leading "[...]" groups removed
+    date: str  # as written in the mail (or in-body Date:)
+
+
+def clean_subject(subject: str) -> str:
+    """git mailinfo's subject cleanup: drop leading "Re:", ":" and whitespace, and every leading
+    bracketed group ("[PATCH v2 1/3] [other]"), repeatedly; keep the rest as written."""
+    text = " ".join(subject.split())
+    while True:
+        stripped = text.lstrip(" \t:")
+        if stripped[:3].lower() == "re:":
+            stripped = stripped[3:]
+        elif stripped.startswith("[") and "]" in stripped:
+            stripped = stripped[stripped.index("]") + 1:]
+        if stripped == text:
+            return text.strip()
+        text = stripped
+
+
+def mail_info(message: Message, parts: PatchParts | None = None) -> MailInfo:
+    """Author, email, subject and date of a patch mail with git's rule for in-body headers:
+    they replace the mail's own only when the mail carries a patch."""
+    parts = parts if parts is not None else split_patch_body(message.body)
+    name, email, subject = message.from_name, message.from_email, message.subject
+    date = next((v for k, v in message.headers if k.lower() == "date"), "")
+    if parts.patch.strip():
+        if parts.inbody_from is not None:
+            name, email = split_from(parts.inbody_from)
+        subject = parts.inbody_subject if parts.inbody_subject is not None else subject
+        date = parts.inbody_date if parts.inbody_date is not None else date
+    return MailInfo(author=name or email, email=email, subject=clean_subject(subject), date=date)

@@ -18,7 +18,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 from reviewbot.errors import InputError
-from reviewbot.ingest.decode import body_text, header_all, header_text
+from reviewbot.ingest.decode import body_text, decode_raw_header, header_all, header_text, raw_header_text, split_from
 from reviewbot.model import Message, Skipped
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -174,19 +174,14 @@ def parse_message(raw: bytes, source: str = "") -> Message:
     msg = _PARSER.parsebytes(raw)
     defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
     msgid = first_msgid(header_text(msg, "Message-ID")) or synthetic_msgid(raw)
-    from_header = header_text(msg, "From")
-    from_name, from_email = parseaddr(from_header)
-    if not from_name:  # "<a.u.thor@example.com> (A U Thor)": the old comment form names the sender
-        raw_from = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
-        comment = re.search(r"\(([^()]+)\)\s*$", raw_from)
-        from_name = comment.group(1).strip() if comment else ""
+    from_name, from_email = split_from(raw_header_text(msg, "From"))
     refs = []
     for value in header_all(msg, "References"):
         refs.extend(_MSGID.findall(value))
     irt_ids = _MSGID.findall(header_text(msg, "In-Reply-To"))
     return Message(
         msgid=msgid,
-        from_name=from_name.strip().strip('"'),
+        from_name=from_name,
         from_email=from_email.strip(),
         date=parse_date(header_text(msg, "Date")),
         subject=header_text(msg, "Subject"),
@@ -202,10 +197,8 @@ def parse_message(raw: bytes, source: str = "") -> Message:
 
 
 def _raw_headers(msg) -> list[tuple[str, str]]:
-    out = []
-    for key in msg.keys():
-        out.append((key, header_text(msg, key)))
-    return list(dict.fromkeys(out))
+    """Every header in order, repeated ones included, as written but unfolded and decoded."""
+    return [(key, decode_raw_header(value)) for key, value in msg.raw_items()]
 
 
 def _addresses(msg, name: str) -> list[str]:
