@@ -1,50 +1,96 @@
-"""Mangled, truncated and binary mail: reviewbot skips or rejects it with InputError, never crashes."""
+"""Mangled, truncated and binary mail: the reader returns messages/skipped or raises InputError,
+never any other exception, and threading whatever it returns never fails or loops."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewbot.errors import InputError
-from reviewbot.ingest.load import load_mail
-from tests.conftest import CORPUS
+from reviewbot.ingest.mailinfo import looks_like_patch, split_patch_body
+from reviewbot.ingest.mailread import parse_message, read_messages
+from reviewbot.ingest.thread import build_threads
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 SAMPLE = (b"From 1234 Mon Sep 17 00:00:00 2001\nFrom: Ross Zwisler <ross.zwisler@linux.intel.com>\n"
+          b"Date: Fri, 21 Jul 2017 16:39:53 -0600\n"
           b"Subject: [PATCH v4 1/5] mm: add vm_insert_mixed_mkwrite()\nMessage-ID: <1@x>\n"
-          b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+          b"In-Reply-To: <0@x> (Ross Zwisler's message of Fri)\nReferences: <0@x>\n"
+          b"MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+          b"Content-Transfer-Encoding: quoted-printable\n\n"
           b"Commit message =C3=A9.\n\nSigned-off-by: Ross Zwisler <ross.zwisler@linux.intel.com>\n---\n"
           b"diff --git a/mm/memory.c b/mm/memory.c\n--- a/mm/memory.c\n+++ b/mm/memory.c\n@@ -1 +1 @@\n-a\n+b\n")
-REAL = [SAMPLE] + ([p.read_bytes() for p in sorted((CORPUS / "patchwork/mail").glob("*.mbox"))[:12]]
-                   if CORPUS.is_dir() else [])
 
 
-def _load(tmp_path, data: bytes) -> None:
+def _real_mails() -> list[bytes]:
+    if not CORPUS.is_dir():
+        return [SAMPLE]
+    names = ["patchwork/mail/0001-git-pull-request.mbox", "patchew/data/0038-octet-stream.mbox",
+             "patchew/data/0016-nested-multipart.mbox", "git-t5100/t5100/sample.mbox",
+             "b4/samples/trailers-followup-custody.mbox", "cpython-email/data/msg_02.txt"]
+    return [SAMPLE] + [(CORPUS / n).read_bytes()[:20000] for n in names if (CORPUS / n).is_file()]
+
+
+REAL = _real_mails()
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _read(tmp_path, data: bytes) -> None:
     path = tmp_path / "fuzz.mbox"
     path.write_bytes(data)
     try:
-        load_mail(path)
+        result = read_messages(path)
     except InputError:
-        pass
+        return
+    assert result.messages, "read_messages returns at least one message or raises InputError"
+    threads = build_threads(result.messages)
+    assert sorted(m.msgid for t in threads for m in t.messages) == sorted(m.msgid for m in result.messages)
+    for msg in result.messages:
+        split_patch_body(msg.body)
+        looks_like_patch(msg.body)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@FUZZ
 @given(st.sampled_from(REAL), st.data())
-def test_truncated_and_mangled_real_mail(tmp_path, original, data):
+def test_truncated_real_mail_with_noise_inserted(tmp_path, original, data):
     cut = data.draw(st.integers(0, len(original)))
     pos = data.draw(st.integers(0, max(0, cut - 1)))
     noise = data.draw(st.binary(max_size=64))
-    _load(tmp_path, original[:pos] + noise + original[pos:cut])
+    _read(tmp_path, original[:pos] + noise + original[pos:cut])
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@FUZZ
 @given(st.binary(max_size=2048))
 def test_random_bytes(tmp_path, blob):
-    _load(tmp_path, blob)
+    _read(tmp_path, blob)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from([b"From: ", b"Subject: [PATCH 1/2] ", b"Content-Type: multipart/mixed; boundary=x\n",
-                                 b"--x\n", b"Content-Transfer-Encoding: base64\n", b"=?utf-8?q?=C3?=", b"\n", b"\r\n",
-                                 b"In-Reply-To: <", b">", b"diff --git a/x b/x\n", b"@@ -1 +1 @@\n", b"\xff\xfe",
-                                 b"charset=\"y\"\n", b"Message-ID: <a@b>\n"]), max_size=40))
-def test_header_soup(tmp_path, parts):
-    _load(tmp_path, b"".join(parts))
+HEADER_PIECES = [b"From: ", b"Subject: [PATCH 1/2] ", b"Content-Type: multipart/mixed; boundary=x\n", b"--x\n",
+                 b"--x--\n", b"Content-Transfer-Encoding: base64\n", b"Content-Transfer-Encoding: quoted-printable\n",
+                 b"=?utf-8?q?=C3?=", b"=?iso-2022-jp?B?GyRCNUhGIzFRTEAbKEI=?=", b"\n", b"\r\n", b"In-Reply-To: <",
+                 b"References: <a@b> <", b">", b"diff --git a/x b/x\n", b"@@ -1 +1 @@\n", b"\xff\xfe", b"\x00",
+                 b"charset=\"y\"\n", b"Content-Type: text/plain; charset=\"\x00\"\n", b"Message-ID: <a@b>\n",
+                 b"From nobody Mon Sep 17 00:00:00 2001\n", b">From x\n", b"Date: Mon, 99 Foo 10000 99:99:99\n",
+                 b"Content-Type: multipart/signed; boundary=s\n", b"Content-Type: message/rfc822\n", b"---\n"]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(HEADER_PIECES), max_size=40))
+def test_header_soup(tmp_path, pieces):
+    _read(tmp_path, b"".join(pieces))
+
+
+@FUZZ
+@given(st.sampled_from(REAL), st.lists(st.tuples(st.integers(0, 20000), st.binary(min_size=1, max_size=8)),
+                                       max_size=6))
+def test_parse_message_survives_byte_flips(original, flips):
+    raw = bytearray(original)
+    for pos, junk in flips:
+        pos = pos % max(1, len(raw))
+        raw[pos:pos + len(junk)] = junk
+    try:
+        parse_message(bytes(raw), "fuzz")
+    except InputError:
+        pass

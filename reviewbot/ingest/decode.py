@@ -29,8 +29,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         try:
             codecs.lookup(charset)
             tried.append(charset)
-        except LookupError:
-            pass  # "charset=y", "x-unknown": fall through to guessing
+        except (LookupError, ValueError):
+            pass  # "charset=y", "x-unknown", a NUL in the name: fall through to guessing
     for enc in tried + ["utf-8"]:
         try:
             return data.decode(enc)

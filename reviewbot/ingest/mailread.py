@@ -12,13 +12,22 @@ import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from reviewbot.errors import InputError
-from reviewbot.ingest.decode import body_text, decode_raw_header, header_all, header_text, raw_header_text, split_from
+from reviewbot.ingest.decode import (
+    body_text,
+    decode_bytes,
+    decode_raw_header,
+    header_all,
+    header_text,
+    raw_header_text,
+    split_from,
+)
 from reviewbot.model import Message, Skipped
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -33,6 +42,12 @@ _HEADER_NAME = re.compile(rb"^([A-Za-z][A-Za-z0-9-]*):", re.M)
 _MAIL_HEADERS = {b"from", b"subject", b"message-id", b"date", b"received", b"return-path", b"delivered-to",
                  b"mime-version", b"content-type", b"to", b"in-reply-to", b"references", b"x-mailer"}
 _ARCHIVE_FIELD = re.compile(r"^(From|Date|Subject|To|Cc|Message-ID|In-Reply-To):\s*(.*)$", re.I)
+# "Ross Zwisler b2770da642 mm: add vm_insert_mixed_mkwrite()": author, abbreviated commit, subject
+_COMMIT_LINE = re.compile(r"^(?P<name>[^\s\d:<>][^:<>]*?) (?P<sha>[0-9a-f]{7,40}) (?P<subject>\S.*)$")
+_ARCHIVE_DATE = re.compile(r"^(?:[A-Z][a-z]{2},? )?([A-Z][a-z]{2}) (\d{1,2}),? (\d{4}) -? ?(\d\d:\d\d:\d\d)"
+                           r"(?: ([A-Z]{3,4}))?")
+_ZONE_HOURS = {"UTC": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
+               "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "BST": 1, "JST": 9}
 _NON_MAIL_SUFFIXES = {".md", ".json", ".py", ".sh", ".c", ".h", ".png", ".jpg", ".gif", ".pdf", ".bundle"}
 
 
@@ -111,7 +126,7 @@ def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail:
     elif _has_mail_headers(stripped):
         _add(stripped, source, result)
     elif stripped.strip():
-        msg = parse_archive_page(stripped, source)
+        msg = parse_archive_page(stripped, source, strict=quiet_non_mail)
         if msg is not None:
             result.messages.append(msg)
         elif quiet_non_mail:
@@ -178,14 +193,13 @@ def parse_message(raw: bytes, source: str = "") -> Message:
     refs = []
     for value in header_all(msg, "References"):
         refs.extend(_MSGID.findall(value))
-    irt_ids = _MSGID.findall(header_text(msg, "In-Reply-To"))
     return Message(
         msgid=msgid,
         from_name=from_name,
         from_email=from_email.strip(),
         date=parse_date(header_text(msg, "Date")),
         subject=header_text(msg, "Subject"),
-        in_reply_to=irt_ids[0] if irt_ids else None,
+        in_reply_to=first_msgid(header_text(msg, "In-Reply-To")),
         references=refs,
         body=body_text(msg),
         headers=_raw_headers(msg),
@@ -210,76 +224,108 @@ def _addresses(msg, name: str) -> list[str]:
 
 
 def first_msgid(value: str) -> str | None:
-    """The first <id> in a header value, brackets and surrounding noise stripped."""
+    """The first <id> in a header value, brackets and surrounding noise stripped; without
+    brackets, the first word that has an "@" (clients that forget them). None when there is none."""
     m = _MSGID.search(value or "")
     if m:
         return m.group(1)
-    value = (value or "").strip()
-    return value.split()[0] if value else None
+    return next((w.strip("<>,;") for w in (value or "").split() if "@" in w.strip("<>,;")), None)
 
 
 def synthetic_msgid(raw: bytes) -> str:
     return f"{hashlib.sha1(raw).hexdigest()[:16]}@reviewbot.invalid"
 
 
-def parse_date(value: str):
+def parse_date(value: str) -> datetime | None:
+    """An RFC 5322 date, or an archive's "Wed Jan 27 2016 - 00:23:44 EST"; None when unreadable."""
     if not value:
         return None
     try:
         return parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    m = _ARCHIVE_DATE.match(value.strip())
+    if not m:
         return None
+    try:
+        naive = datetime.strptime(" ".join(m.group(1, 2, 3, 4)), "%b %d %Y %H:%M:%S")
+    except ValueError:
+        return None
+    offset = _ZONE_HOURS.get(m.group(5).upper(), 0) if m.group(5) else 0
+    return naive.replace(tzinfo=timezone(timedelta(hours=offset)))
 
 
-def parse_archive_page(data: bytes, source: str) -> Message | None:
-    """A flattened archive page: optional subject line, "From:"/"Date:" lines, then the body.
+def parse_archive_page(data: bytes, source: str, strict: bool = False) -> Message | None:
+    """A mail flattened to text by a web archive or a log, read as far as it goes.
 
-    Web archives drop the real headers; what is left is read as far as it goes and the
-    message gets a stable synthetic Message-ID so that threads and reports can name it.
+    Shapes seen: a subject line, then "From:"/"Date:" lines (lkml.iu.edu pages, whose dates look
+    like "Wed Jan 27 2016 - 00:23:44 EST"), then the body; or a first line "Author Name <sha>
+    subject" (a commit listing) followed by the message; or bare text. The message gets a stable
+    Message-ID made from the file name. With ``strict`` (files met while walking a directory),
+    bare text is not taken for mail and None is returned.
     """
-    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    text = decode_bytes(data, None).replace("\r\n", "\n")
     lines = text.split("\n")
     fields: dict[str, str] = {}
     subject = ""
-    i = 0
-    while i < len(lines) and i < 12:
-        line = lines[i].strip()
-        m = _ARCHIVE_FIELD.match(line)
-        if m:
-            fields[m.group(1).lower()] = m.group(2).strip()
-        elif line and not subject and not fields and i == 0 and not line.startswith(">"):
-            subject = line
-        elif line:
-            break
-        i += 1
-    if not fields:  # no header block at all: the whole text is the body
-        i = 0
-        subject = ""
+    first = next((n for n, line in enumerate(lines) if line.strip()), len(lines))
+    i = first
+    commit_line = _COMMIT_LINE.match(lines[first]) if first < len(lines) else None
+    if commit_line:
+        fields["from"] = commit_line.group("name")
+        subject = commit_line.group("subject").strip()
+        i = first + 1
+    else:
+        while i < len(lines) and i < first + 12:
+            line = lines[i].strip()
+            m = _ARCHIVE_FIELD.match(line)
+            if m:
+                fields.setdefault(m.group(1).lower(), m.group(2).strip())
+            elif line and i == first and not line.startswith(">"):
+                subject = line
+            elif line:
+                break
+            i += 1
+        if not fields:  # no header block at all: the whole text is the body
+            i, subject = 0, ""
+    if strict and not fields:
+        return None
     body = "\n".join(lines[i:]).strip("\n") + "\n"
-    name, email = parseaddr(fields.get("from", ""))
-    if "@" not in fields.get("from", ""):  # archives often print the name only
-        name, email = fields.get("from", ""), ""
+    name, email = split_from(fields.get("from", ""))
+    if not email:  # archives often print the name only
+        name = " ".join(fields.get("from", "").split())
     return Message(
-        msgid=first_msgid(fields.get("message-id", "")) or synthetic_msgid(data),
+        msgid=first_msgid(fields.get("message-id", "")) or _archive_msgid(data, source),
         from_name=name,
         from_email=email,
         date=parse_date(fields.get("date", "")),
         subject=fields.get("subject", subject),
         in_reply_to=first_msgid(fields.get("in-reply-to", "")) if fields.get("in-reply-to") else None,
         body=body,
+        headers=[(key.title(), value) for key, value in fields.items()],
         source=source,
-        defects=["archive page without mail headers"],
+        defects=["archive text without mail headers"],
     )
 
 
+def _archive_msgid(data: bytes, source: str) -> str:
+    """``seed-<file name>@reviewbot.invalid`` for a file, a content hash for stdin."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(source).name) if source and source != "<stdin>" else ""
+    return f"seed-{name}@reviewbot.invalid" if name else synthetic_msgid(data)
+
+
 def _dedupe(result: MailReadResult) -> MailReadResult:
-    seen: set[str] = set()
+    """Keep the first message of each Message-ID; the later copies are named in ``duplicates``
+    and in the kept message's defects."""
+    first_by_id: dict[str, Message] = {}
     kept = []
     for m in result.messages:
-        if m.msgid in seen:
+        first = first_by_id.get(m.msgid)
+        if first is not None:
             result.duplicates.append(m.msgid)
+            first.defects.append(f"duplicate Message-ID: another copy in {m.source or 'the input'} was dropped")
             continue
-        seen.add(m.msgid)
+        first_by_id[m.msgid] = m
         kept.append(m)
     result.messages = kept
     return result
