@@ -2,39 +2,48 @@
 
 Real patch traffic declares wrong charsets, none at all, or hides the patch in an attachment;
 everything here degrades to the most useful text rather than failing.
+
+Headers are read from ``raw_items()`` and decoded here rather than through ``policy.default``'s
+header objects: those drop the comments git keeps in names, raise on some malformed values, and
+cost most of the parse time (each ``msg.get`` builds a new parsed header).
 """
 from __future__ import annotations
 
 import codecs
 import html
 import re
-from email.header import decode_header, make_header
-from email.message import EmailMessage
+from email.header import decode_header
 from email.message import Message as EmailMessageBase
+from email.utils import getaddresses
 
-# Attachments whose content is a patch even when their type says otherwise.
-PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/x-patch; charset", "application/x-patch", "text/diff",
-               "application/x-diff", "text/x-log"}
+# Attachments whose content is a patch whatever else they say.
+PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/diff", "application/x-patch", "application/x-diff"}
+# Parts that carry a patch only if their content looks like one.
+MAYBE_PATCH_TYPES = {"application/octet-stream", "text/x-csrc", "text/x-chdr", "text/x-log"}
 _DIFF_START = re.compile(rb"^(diff --git |--- \S|Index: \S|diff -)", re.M)
 _TAG = re.compile(r"<[^>]+>")
 _ANGLE_ADDR = re.compile(r"<([^<>]*)>")
 _BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", re.I)
+_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1>")
+_SURROGATE = re.compile("[\udc80-\udcff]")  # raw 8-bit header bytes, as the parser keeps them
+# A line break and the blanks around it, as header folding leaves them: one space when unfolded.
+_FOLDING = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode with the declared charset when it is real, else UTF-8, else cp1252/latin-1."""
-    tried: list[str] = []
     if charset:
         charset = charset.strip().strip('"').lower()
         try:
             codecs.lookup(charset)
-            tried.append(charset)
         except (LookupError, ValueError):
-            pass  # "charset=y", "x-unknown", a NUL in the name: fall through to guessing
-    for enc in tried + ["utf-8"]:
+            charset = None  # "charset=y", "x-unknown", a NUL in the name: guess instead
+    for enc in (charset, "utf-8") if charset else ("utf-8",):
         try:
             return data.decode(enc)
         except (UnicodeDecodeError, LookupError):
+            continue
+        except Exception:  # a broken codec (iso-2022 variants raise on some inputs)
             continue
     try:
         return data.decode("cp1252")
@@ -42,51 +51,60 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("latin-1")
 
 
-def header_text(msg: EmailMessageBase, name: str) -> str:
-    """A header as unfolded, decoded text ("" when absent); never raises on malformed headers."""
-    try:
-        value = msg.get(name)
-    except Exception:  # policy.default raises on some malformed headers: use the raw value
-        value = None
-        for key, raw in msg.raw_items() if hasattr(msg, "raw_items") else msg.items():
-            if key.lower() == name.lower():
-                value = raw
-                break
-    if value is None:
-        return ""
-    try:
-        text = str(value)
-    except Exception:
-        text = getattr(value, "_raw", "") or ""
-    if "=?" in text:  # encoded words left over (compat parsing or malformed spacing)
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:
-            pass
-    return " ".join(text.replace("\r", "").split())
-
-
-def raw_header_text(msg: EmailMessageBase, name: str) -> str:
-    """A header exactly as written (comments kept), unfolded, encoded words and raw 8-bit decoded.
-
-    ``policy.default`` renders address headers without their comments; git keeps them in names.
-    """
-    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
-    return "" if raw is None else decode_raw_header(raw)
-
-
 def decode_raw_header(raw: object) -> str:
-    """Unfold a raw header value and decode its encoded words and undeclared 8-bit bytes."""
+    """Unfold a raw header value and decode its RFC 2047 words and undeclared 8-bit bytes."""
     text = raw if isinstance(raw, str) else str(raw)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # the parser keeps raw 8-bit bytes as surrogates
+    if _SURROGATE.search(text):
         text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
-    text = " ".join(text.split())
-    if "=?" in text:
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:  # malformed encoded words: keep them as written
-            pass
-    return " ".join(text.split())
+    text = _FOLDING.sub(" ", text).strip()
+    return decode_words(text) if "=?" in text else text
+
+
+def decode_words(text: str) -> str:
+    """Decode RFC 2047 encoded words; an unknown charset degrades to guessing, never raises."""
+    try:
+        chunks = decode_header(text)
+    except Exception:  # malformed encoded words: keep them as written
+        return text
+    out = []
+    for chunk, charset in chunks:
+        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+    return _FOLDING.sub(" ", "".join(out)).strip()
+
+
+def header_values(msg: EmailMessageBase, name: str) -> list[str]:
+    """Every value of a header, in order, decoded; comments and odd syntax kept as written."""
+    wanted = name.lower()
+    return [decode_raw_header(value) for key, value in msg.raw_items() if key.lower() == wanted]
+
+
+def header_value(msg: EmailMessageBase, name: str) -> str:
+    """The first value of a header, decoded ("" when absent)."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            return decode_raw_header(value)
+    return ""
+
+
+def addresses(msg: EmailMessageBase, name: str) -> list[str]:
+    """The addresses of a To/Cc-style header as "Name <addr>" (or "addr"), names decoded.
+
+    Split before decoding, so that a decoded name holding a comma stays one name."""
+    wanted = name.lower()
+    raw_values = []
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            text = value if isinstance(value, str) else str(value)
+            if _SURROGATE.search(text):
+                text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
+            raw_values.append(_FOLDING.sub(" ", text))
+    out = []
+    for display, addr in getaddresses(raw_values):
+        display = decode_words(display) if "=?" in display else display
+        if addr or display:
+            out.append(f"{display} <{addr}>" if display else addr)
+    return out
 
 
 def split_from(value: str) -> tuple[str, str]:
@@ -134,110 +152,87 @@ def _unquote(text: str) -> str:
     return "".join(out)
 
 
-def header_all(msg: EmailMessageBase, name: str) -> list[str]:
+def body_text(msg: EmailMessageBase) -> str:
+    """The message's readable text, the way git and Patchwork assemble it.
+
+    text/plain parts in order, with patch attachments (text/x-patch, text/x-diff, and
+    octet-stream or other parts whose content starts like a diff) appended; in
+    multipart/alternative the text/plain part; in multipart/signed the signed part; HTML, tags
+    stripped, only when there is no plain text at all. CRLF line ends become LF; a lone CR is
+    content (it can be part of a patched line) and stays.
+    """
+    texts: list[str] = []
+    htmls: list[str] = []
+    _collect(msg, texts, htmls, 0)
+    pieces = [t for t in texts if t] or [_html_to_text(h) for h in htmls]
+    body = "".join(p if p.endswith("\n") else p + "\n" for p in pieces)
+    return body.replace("\r\n", "\n")
+
+
+def _content_type(part: EmailMessageBase) -> tuple[str, dict]:
+    """(type, params) from one parse of the Content-Type header; text/plain when unreadable."""
     try:
-        values = msg.get_all(name) or []
-    except Exception:
-        values = [raw for key, raw in msg.raw_items() if key.lower() == name.lower()]
-    out = []
-    for v in values:
-        try:
-            out.append(" ".join(str(v).split()))
-        except Exception:
-            continue
-    return out
+        header = part.get("content-type")
+        if header is None:
+            return part.get_default_type(), {}
+        ctype = getattr(header, "content_type", None) or str(header).split(";")[0].strip().lower()
+        return ctype, dict(getattr(header, "params", {}) or {})
+    except Exception:  # a malformed header policy.default cannot even represent
+        return "text/plain", {}
+
+
+def _collect(part: EmailMessageBase, texts: list[str], htmls: list[str], depth: int) -> None:
+    if depth > 20:  # MIME nested deeper than any mailer writes: stop rather than recurse on
+        return
+    ctype, params = _content_type(part)
+    if part.is_multipart():  # multipart/*, or message/rfc822
+        subparts = [p for p in part.get_payload() if isinstance(p, EmailMessageBase)]
+        if ctype == "multipart/signed" and subparts:
+            subparts = subparts[:1]  # the signed content; the rest is the signature
+        elif ctype == "multipart/alternative":
+            kinds = [_content_type(p)[0] for p in subparts]
+            if "text/plain" in kinds:
+                subparts = [subparts[kinds.index("text/plain")]]
+            else:
+                nested = [p for p, k in zip(subparts, kinds, strict=True) if k.startswith("multipart/")]
+                subparts = nested[:1] or subparts
+        for sub in subparts:
+            _collect(sub, texts, htmls, depth + 1)
+        return
+    if ctype == "text/plain" or ctype in PATCH_TYPES:
+        texts.append(decode_bytes(_part_bytes(part), params.get("charset")))
+    elif ctype == "text/html":
+        if not _is_attachment(part):
+            htmls.append(decode_bytes(_part_bytes(part), params.get("charset")))
+    elif ctype in MAYBE_PATCH_TYPES or ctype.startswith("text/"):
+        data = _part_bytes(part)
+        if _DIFF_START.search(data[:65536]):  # a patch sent as a binary attachment
+            texts.append(decode_bytes(data, params.get("charset")))
 
 
 def _part_bytes(part: EmailMessageBase) -> bytes:
+    """The decoded payload (base64 / quoted-printable undone); the raw text when undecodable."""
     try:
         payload = part.get_payload(decode=True)
     except Exception:
         payload = None
     if payload is None:
-        raw = part.get_payload()
-        if isinstance(raw, str):
-            return raw.encode("utf-8", "surrogateescape")
-        return b""
+        try:
+            raw = part.get_payload()
+        except Exception:  # a charset name Python cannot even look up (a NUL in it)
+            return b""
+        return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
     return payload
-
-
-def _part_text(part: EmailMessageBase) -> str:
-    try:
-        charset = part.get_content_charset()
-    except Exception:
-        charset = None
-    return decode_bytes(_part_bytes(part), charset)
 
 
 def _is_attachment(part: EmailMessageBase) -> bool:
     try:
-        disposition = (part.get_content_disposition() or "").lower()
+        return (part.get_content_disposition() or "").lower() == "attachment"
     except Exception:
-        disposition = ""
-    return disposition == "attachment"
+        return False
 
 
 def _html_to_text(text: str) -> str:
+    text = _SCRIPT.sub("", text)
     text = _BLOCK_TAG.sub("\n", text)
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", text)
     return html.unescape(_TAG.sub("", text))
-
-
-def body_text(msg: EmailMessageBase) -> str:
-    """The message's readable text: text/plain parts, patch attachments appended, HTML as a last resort."""
-    texts: list[str] = []
-    htmls: list[str] = []
-    _collect(msg, texts, htmls)
-    body = "\n".join(t for t in texts if t) if texts else "\n".join(_html_to_text(h) for h in htmls)
-    # CRLF line ends become LF; a lone CR is content (it can be part of a patched line) and stays.
-    return body.replace("\r\n", "\n")
-
-
-def _collect(part: EmailMessageBase, texts: list[str], htmls: list[str]) -> None:
-    try:
-        ctype = part.get_content_type()
-    except Exception:
-        ctype = "text/plain"
-    if part.is_multipart():
-        subparts = part.get_payload()
-        if not isinstance(subparts, list):
-            return
-        if ctype == "multipart/signed" and subparts:
-            _collect(subparts[0], texts, htmls)  # the signed content; the rest is the signature
-            return
-        if ctype == "multipart/alternative":
-            plain = [p for p in subparts if _safe_type(p) == "text/plain"]
-            if plain:
-                _collect(plain[0], texts, htmls)
-                return
-            for p in subparts:
-                if _safe_type(p).startswith("multipart/"):
-                    _collect(p, texts, htmls)
-                    return
-        for p in subparts:
-            _collect(p, texts, htmls)
-        return
-    if ctype == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner:
-            _collect(inner[0], texts, htmls)
-        return
-    if ctype == "text/plain" or ctype in PATCH_TYPES:
-        texts.append(_part_text(part))
-    elif ctype == "text/html" and not _is_attachment(part):
-        htmls.append(_part_text(part))
-    elif ctype in ("application/octet-stream", "text/x-csrc", "text/x-chdr") or ctype.startswith("text/"):
-        data = _part_bytes(part)
-        if _DIFF_START.search(data[:65536]):  # a patch sent as a binary attachment
-            texts.append(decode_bytes(data, None))
-
-
-def _safe_type(part: EmailMessageBase) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:
-        return "text/plain"
-
-
-def is_email_message(obj: object) -> bool:
-    return isinstance(obj, (EmailMessage, EmailMessageBase))

@@ -168,7 +168,7 @@ class MailInfo:
 def clean_subject(subject: str) -> str:
     """git mailinfo's subject cleanup: drop leading "Re:", ":" and whitespace, and every leading
     bracketed group ("[PATCH v2 1/3] [other]"), repeatedly; keep the rest as written."""
-    text = " ".join(subject.split())
+    text = " ".join(subject.split())  # git collapses blanks in every header it reports
     while True:
         stripped = text.lstrip(" \t:")
         if stripped[:3].lower() == "re:":
@@ -191,4 +191,5 @@ def mail_info(message: Message, parts: PatchParts | None = None) -> MailInfo:
             name, email = split_from(parts.inbody_from)
         subject = parts.inbody_subject if parts.inbody_subject is not None else subject
         date = parts.inbody_date if parts.inbody_date is not None else date
-    return MailInfo(author=name or email, email=email, subject=clean_subject(subject), date=date)
+    return MailInfo(author=" ".join((name or email).split()), email=email, subject=clean_subject(subject),
+                    date=" ".join(date.split()))

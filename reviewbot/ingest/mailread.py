@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from reviewbot.errors import InputError
 from reviewbot.ingest.decode import (
+    addresses,
     body_text,
     decode_bytes,
     decode_raw_header,
-    header_all,
-    header_text,
-    raw_header_text,
+    header_value,
+    header_values,
     split_from,
 )
 from reviewbot.model import Message, Skipped
@@ -188,23 +188,23 @@ def parse_message(raw: bytes, source: str = "") -> Message:
     """Parse one RFC 5322 message into a Message."""
     msg = _PARSER.parsebytes(raw)
     defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
-    msgid = first_msgid(header_text(msg, "Message-ID")) or synthetic_msgid(raw)
-    from_name, from_email = split_from(raw_header_text(msg, "From"))
+    msgid = first_msgid(header_value(msg, "Message-ID")) or synthetic_msgid(raw)
+    from_name, from_email = split_from(header_value(msg, "From"))
     refs = []
-    for value in header_all(msg, "References"):
+    for value in header_values(msg, "References"):
         refs.extend(_MSGID.findall(value))
     return Message(
         msgid=msgid,
         from_name=from_name,
         from_email=from_email.strip(),
-        date=parse_date(header_text(msg, "Date")),
-        subject=header_text(msg, "Subject"),
-        in_reply_to=first_msgid(header_text(msg, "In-Reply-To")),
+        date=parse_date(header_value(msg, "Date")),
+        subject=header_value(msg, "Subject"),
+        in_reply_to=first_msgid(header_value(msg, "In-Reply-To")),
         references=refs,
         body=body_text(msg),
         headers=_raw_headers(msg),
-        to=_addresses(msg, "To"),
-        cc=_addresses(msg, "Cc"),
+        to=addresses(msg, "To"),
+        cc=addresses(msg, "Cc"),
         source=source,
         defects=defects,
     )
@@ -213,14 +213,6 @@ def parse_message(raw: bytes, source: str = "") -> Message:
 def _raw_headers(msg) -> list[tuple[str, str]]:
     """Every header in order, repeated ones included, as written but unfolded and decoded."""
     return [(key, decode_raw_header(value)) for key, value in msg.raw_items()]
-
-
-def _addresses(msg, name: str) -> list[str]:
-    out = []
-    for name_, addr in getaddresses(header_all(msg, name)):
-        if addr or name_:
-            out.append(f"{name_} <{addr}>" if name_ else addr)
-    return out
 
 
 def first_msgid(value: str) -> str | None:
