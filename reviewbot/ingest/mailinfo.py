@@ -185,6 +185,8 @@ def mail_info(message: Message, parts: PatchParts | None = None) -> MailInfo:
     they replace the mail's own only when the mail carries a patch."""
     parts = parts if parts is not None else split_patch_body(message.body)
     name, email, subject = message.from_name, message.from_email, message.subject
+    if not email:  # git names nobody when the From header holds no address
+        name = ""
     date = next((v for k, v in message.headers if k.lower() == "date"), "")
     if parts.patch.strip():
         if parts.inbody_from is not None:

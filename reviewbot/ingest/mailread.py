@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from reviewbot.errors import InputError
+from reviewbot.errors import InputError, MailError
 from reviewbot.ingest.decode import (
     addresses,
     body_text,
@@ -93,7 +93,8 @@ def _read_file(path: Path) -> bytes:
 
 
 def _read_dir(path: Path, result: MailReadResult) -> None:
-    if (path / "cur").is_dir() or (path / "new").is_dir():  # maildir
+    if any((path / sub).is_dir() for sub in ("cur", "new", "tmp")):  # maildir
+        # tmp/ holds deliveries still being written: a maildir reader never looks there
         files = sorted(p for sub in ("cur", "new") if (path / sub).is_dir() for p in (path / sub).iterdir())
     else:  # git format-patch output, or any directory of mails
         files = sorted(p for p in path.iterdir())
@@ -113,6 +114,9 @@ def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
+            if quiet_non_mail:
+                result.skipped.append(Skipped(source, f"broken gzip data ({exc})"))
+                return
             raise InputError(f"{source}: broken gzip data ({exc})") from None
     if _looks_binary(data):
         if quiet_non_mail:
@@ -169,19 +173,36 @@ def split_mbox(data: bytes) -> list[bytes]:
 
 
 def _is_separator(data: bytes, pos: int) -> bool:
-    """A "From " line is a separator when the line after it is a header."""
+    """Whether the "From " line at ``pos`` starts a new message rather than a body line.
+
+    git's mailsplit trusts any "From " line ending in a time stamp; format-patch output does not
+    escape body lines, and some archivers write bare "From A" separators, so here the line must
+    also be followed by a header block: header (or folded) lines up to the first blank line, one
+    of them a header every mail has. "From time to time...\nSigned-off-by: ..." is not a mail.
+    """
     nl = data.find(b"\n", pos)
-    if nl < 0:
+    if nl < 0 or not _HEADER_LINE.match(data, nl + 1):
         return False
-    return bool(_HEADER_LINE.match(data, nl + 1))
+    names = set()
+    for line in data[nl + 1:nl + 65536].split(b"\n"):
+        if line in (b"", b"\r"):  # end of the header block
+            break
+        if line[:1] in (b" ", b"\t"):
+            continue
+        m = _HEADER_NAME.match(line)
+        if m is None:
+            return False
+        names.add(m.group(1).lower())
+    return bool(names & _MAIL_HEADERS)
 
 
 def _add(raw: bytes, source: str, result: MailReadResult) -> None:
     try:
         result.messages.append(parse_message(raw, source))
-    except Exception as exc:  # one bad mail must not stop the mailbox
+    except Exception as exc:  # one bad mail must not stop the mailbox; it is reported, not dropped
         mid = _MSGID.search(raw[:4096].decode("latin-1"))
-        result.skipped.append(Skipped(f"<{mid.group(1)}>" if mid else source, f"cannot decode: {exc}"))
+        reason = str(exc) if isinstance(exc, MailError) else f"cannot decode: {type(exc).__name__}: {exc}"
+        result.skipped.append(Skipped(f"<{mid.group(1)}>" if mid else source, reason))
 
 
 def parse_message(raw: bytes, source: str = "") -> Message:
@@ -189,25 +210,41 @@ def parse_message(raw: bytes, source: str = "") -> Message:
     msg = _PARSER.parsebytes(raw)
     defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
     msgid = first_msgid(header_value(msg, "Message-ID")) or synthetic_msgid(raw)
-    from_name, from_email = split_from(header_value(msg, "From"))
+    from_header = header_value(msg, "From")
+    from_name, from_email = split_from(from_header)
+    if not from_email:  # "From: Linus Torvalds", as some archives and gateways write it
+        from_name = from_header
     refs = []
     for value in header_values(msg, "References"):
         refs.extend(_MSGID.findall(value))
+    body = body_text(msg)
+    subject = header_value(msg, "Subject")
+    if not (from_email or from_name or subject) and not _readable(body):
+        raise MailError(f"{msgid}: no sender, no subject and no readable text")
     return Message(
         msgid=msgid,
         from_name=from_name,
         from_email=from_email.strip(),
         date=parse_date(header_value(msg, "Date")),
-        subject=header_value(msg, "Subject"),
+        subject=subject,
         in_reply_to=first_msgid(header_value(msg, "In-Reply-To")),
         references=refs,
-        body=body_text(msg),
+        body=body,
         headers=_raw_headers(msg),
         to=addresses(msg, "To"),
         cc=addresses(msg, "Cc"),
         source=source,
         defects=defects,
     )
+
+
+def _readable(text: str) -> bool:
+    """Some letters, and not mostly control characters or replacement marks."""
+    sample = text[:4096]
+    if not any(ch.isalpha() for ch in sample):
+        return False
+    junk = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\n\t\r\f"))
+    return junk * 4 < len(sample)
 
 
 def _raw_headers(msg) -> list[tuple[str, str]]:
