@@ -61,6 +61,11 @@ def _mail(msgid: str, subject: str, sender: str = "Ross Zwisler <ross.zwisler@li
     return (f"From: {sender}\nDate: {date}\nSubject: {subject}\nMessage-ID: <{msgid}>\n{extra}\nbody\n").encode()
 
 
+def _msg(msgid: str, subject: str = "x", irt: str | None = None, refs: str = "", minute: int = 0, **kw):
+    extra = (f"In-Reply-To: <{irt}>\n" if irt else "") + (f"References: {refs}\n" if refs else "")
+    return parse_message(_mail(msgid, subject, date=f"Mon, 24 Jul 2017 11:{minute:02d}:00 -0600", extra=extra, **kw))
+
+
 def test_patches_without_thread_headers_attach_to_their_cover():
     msgs = [parse_message(_mail("c@x", "[PATCH v4 0/5] dax: use common 4k zero page")),
             parse_message(_mail("p1@x", "[PATCH v4 1/5] mm: add vm_insert_mixed_mkwrite()")),
@@ -78,3 +83,71 @@ def test_headerless_fallback_never_overrides_real_headers():
             parse_message(_mail("other@x", "[PATCH 1/2] y")),
             parse_message(_mail("p1@x", "[PATCH 1/2] y", extra="In-Reply-To: <other@x>\n"))]
     assert find_parents(msgs)["p1@x"] == "other@x"
+
+
+def test_reference_loop_of_three_terminates_with_earliest_as_root():
+    msgs = [_msg("a@x", irt="c@x", minute=1), _msg("b@x", irt="a@x", minute=2), _msg("c@x", irt="b@x", minute=3)]
+    (thread,) = build_threads(msgs)
+    assert thread.root.msgid == "a@x"
+    assert [m.msgid for m in thread.messages] == ["a@x", "b@x", "c@x"]
+    assert find_parents(msgs) == {"b@x": "a@x", "c@x": "b@x"}
+
+
+def test_message_referring_to_itself_is_a_root():
+    (thread,) = build_threads([_msg("self@x", irt="self@x", refs="<self@x>")])
+    assert thread.root.msgid == "self@x" and thread.children == {}
+
+
+def test_missing_direct_parent_hangs_under_nearest_reference():
+    msgs = [_msg("root@x", minute=0), _msg("reply@x", irt="gone@x", refs="<root@x> <mid@x> <gone@x>", minute=5)]
+    assert find_parents(msgs) == {"reply@x": "root@x"}
+
+
+def test_replies_follow_their_parent_even_when_dated_earlier():
+    msgs = [_msg("p@x", "[PATCH] x", minute=10), _msg("r@x", "Re: [PATCH] x", irt="p@x", minute=1)]
+    (thread,) = build_threads(msgs)
+    assert [m.msgid for m in thread.messages] == ["p@x", "r@x"]
+    assert thread.replies_to("p@x")[0].msgid == "r@x"
+
+
+def test_threads_come_in_root_date_order():
+    msgs = [_msg("late@x", minute=30), _msg("early@x", minute=1), _msg("reply@x", irt="late@x", minute=31)]
+    assert [t.root.msgid for t in build_threads(msgs)] == ["early@x", "late@x"]
+
+
+def test_long_chain_threads_without_recursion():
+    msgs = [_msg("m0@x", minute=0)] + [parse_message(_mail(f"m{i}@x", "Re: x", extra=f"In-Reply-To: <m{i - 1}@x>\n",
+                                                       date=f"Mon, 24 Jul 2017 {i // 3600 % 24:02d}:"
+                                                            f"{i // 60 % 60:02d}:{i % 60:02d} -0600"))
+                                       for i in range(1, 3000)]
+    (thread,) = build_threads(msgs)
+    assert len(thread.messages) == 3000 and thread.messages[-1].msgid == "m2999@x"
+
+
+def test_headerless_patch_needs_the_same_topic_prefix_and_a_recent_cover():
+    msgs = [parse_message(_mail("c@x", "[PATCH net-next 0/2] tcp: x", date="Mon, 24 Jul 2017 11:00:00 -0600")),
+            parse_message(_mail("p1@x", "[PATCH net 1/2] tcp: y", date="Mon, 24 Jul 2017 11:01:00 -0600")),
+            parse_message(_mail("p2@x", "[PATCH net-next 2/2] tcp: z", date="Fri, 28 Jul 2017 11:02:00 -0600"))]
+    assert find_parents(msgs) == {}
+
+
+def test_headerless_reply_goes_to_the_exact_subject_not_an_older_version():
+    msgs = [parse_message(_mail("v3@x", "[PATCH v3 1/5] mm: add vm_insert_mixed_mkwrite()")),
+            parse_message(_mail("v4@x", "[PATCH v4 1/5] mm: add vm_insert_mixed_mkwrite()")),
+            parse_message(_mail("r@x", "Re: [PATCH v4 1/5] mm: add vm_insert_mixed_mkwrite()",
+                                sender="Jan Kara <jack@suse.cz>", date="Tue, 25 Jul 2017 09:00:00 +0200"))]
+    assert find_parents(msgs)["r@x"] == "v4@x"
+
+
+def test_headerless_reply_is_not_attached_to_a_later_original():
+    msgs = [parse_message(_mail("r@x", "Re: [PATCH] x", date="Mon, 24 Jul 2017 09:00:00 -0600")),
+            parse_message(_mail("p@x", "[PATCH] x", date="Mon, 24 Jul 2017 11:00:00 -0600"))]
+    assert find_parents(msgs) == {}
+
+
+def test_seed_reply_joins_the_commit_it_answers(seeds):
+    msgs = [read_messages(seeds / name).messages[0]
+            for name in ("000_b04a55b2f102a831.txt", "004_3ceb9e994733b8a1.txt", "002_fab232b0b27766c1.txt")]
+    reply, commit = "seed-004_3ceb9e994733b8a1.txt@reviewbot.invalid", "seed-000_b04a55b2f102a831.txt@reviewbot.invalid"
+    assert find_parents(msgs) == {reply: commit}
+    assert len(build_threads(msgs)) == 2

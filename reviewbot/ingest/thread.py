@@ -1,13 +1,20 @@
-"""Group messages into threads by Message-ID, In-Reply-To and References.
+"""Group messages into threads by Message-ID, In-Reply-To and References (JWZ-like).
 
 A message's parent is the nearest of its parents that is present: In-Reply-To first (it is
-the one clients get right), then References from the last entry back. Messages that share a
-missing ("ghost") ancestor still land in one thread. Reference loops are broken, never followed.
-Clients that send no threading headers at all are attached by subject as a last resort.
+the one clients get right), then References from the last entry back, so a reply whose direct
+parent is missing hangs under its nearest present ancestor. Messages that share a missing
+("ghost") ancestor still land in one thread, as separate top-level messages. Reference loops
+are broken, never followed: ids are linked latest message first and a link that would close a
+loop is refused, so the earliest message of a loop is its root. Clients that send no threading
+headers at all are attached by subject as a last resort (see ``_attach_headerless``).
+
+``Thread.messages`` is the root first, then every reply right after its parent's subtree
+position (depth first, siblings by date): a reader can rely on a parent coming before its
+replies even when clocks disagree. Threads come in the date order of their roots.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from reviewbot.ingest.subject import parse_subject
 from reviewbot.model import Message, Thread
@@ -50,34 +57,65 @@ def _is_ancestor(msgid: str, start: str, parent: dict[str, str]) -> bool:
 
 
 def _attach_headerless(messages: list[Message], by_id: dict[str, Message], parent: dict[str, str]) -> None:
-    """Fallback for clients that drop In-Reply-To/References.
+    """Fallback for clients that send no In-Reply-To/References. Only such messages are moved.
 
-    A patch ``[PATCH n/N]`` with no threading headers goes under the latest ``0/N`` cover (else
-    ``1/N``) sent before it by the same author with the same version and N; a "Re: subject" reply
-    goes under the original with that subject. Only messages with no threading header are touched.
+    - A patch ``[PATCH n/N]`` goes under the latest ``0/N`` cover (else the ``1/N`` that opened
+      the run) sent before it by the same sender with the same version, N and topic prefixes
+      (``net-next``, ``Qemu-devel``), at most HEADERLESS_WINDOW earlier.
+    - A reply "Re: <subject>" goes under the earliest message with that subject (prefixes and
+      all; failing that, the same subject once the bracketed prefixes are dropped) that is not
+      dated after it.
     """
     ordered = [m for _, m in sorted(enumerate(messages), key=_sort_key)]
-    heads: dict[tuple, tuple[str, int]] = {}  # (sender, version, N) -> latest (msgid, 0 or 1)
-    originals: dict[str, str] = {}
+    infos = {m.msgid: parse_subject(m.subject) for m in ordered}
+    heads: dict[tuple, tuple[Message, int]] = {}  # series key -> latest (cover or 1/N, its index)
+    originals: dict[tuple, Message] = {}  # (prefixes, subject) and (subject,) -> first original
     for msg in ordered:  # date order: each head seen is the latest one sent before the message
-        info = parse_subject(msg.subject)
+        info = infos[msg.msgid]
         headerless = msg.msgid not in parent and not msg.in_reply_to and not msg.references
-        key = (msg.from_email.lower(), info.version, info.total)
-        target = None
+        target: Message | None = None
         if info.is_reply:
-            target = originals.get(info.subject.lower()) if headerless else None
-        elif info.total and info.index == 0:
-            heads[key] = (msg.msgid, 0)
-        elif info.total and info.index:
+            if headerless:
+                target = originals.get(_subject_key(info)) or originals.get((info.subject.lower(),))
+        elif info.total is not None and info.index is not None:
+            key = (msg.from_email.lower(), info.version, info.total, tuple(p.lower() for p in info.topic_prefixes))
             head = heads.get(key)
-            if info.index == 1 and (head is None or head[1] == 1):
-                heads[key] = (msg.msgid, 1)  # no cover before it: a 1/N starts a new run
+            if head is not None and not _close_in_time(head[0], msg):
+                head = None
+            if info.index == 0 or (info.index == 1 and (head is None or head[1] == 1)):
+                heads[key] = (msg, info.index)  # a cover, or a 1/N with no cover before it, opens a run
             elif headerless and head is not None:
                 target = head[0]
-        if target and target != msg.msgid and not _is_ancestor(msg.msgid, target, parent):
-            parent[msg.msgid] = target
+        if target is not None and target is not msg and _not_after(target, msg) \
+                and not _is_ancestor(msg.msgid, target.msgid, parent):
+            parent[msg.msgid] = target.msgid
         if not info.is_reply:
-            originals.setdefault(info.subject.lower(), msg.msgid)
+            originals.setdefault(_subject_key(info), msg)
+            originals.setdefault((info.subject.lower(),), msg)
+
+
+HEADERLESS_WINDOW = timedelta(days=2)
+
+
+def _subject_key(info) -> tuple:
+    return (tuple(p.lower() for p in info.prefixes), info.subject.lower())
+
+
+def _aware(msg: Message) -> datetime | None:
+    if msg.date is None:
+        return None
+    return msg.date if msg.date.tzinfo is not None else msg.date.replace(tzinfo=timezone.utc)
+
+
+def _close_in_time(head: Message, msg: Message) -> bool:
+    """Sent within HEADERLESS_WINDOW after the head (undated mails are given the benefit)."""
+    start, when = _aware(head), _aware(msg)
+    return start is None or when is None or timedelta(0) <= when - start <= HEADERLESS_WINDOW
+
+
+def _not_after(original: Message, reply: Message) -> bool:
+    start, when = _aware(original), _aware(reply)
+    return start is None or when is None or start <= when
 
 
 def build_threads(messages: list[Message]) -> list[Thread]:
@@ -121,8 +159,9 @@ def build_threads(messages: list[Message]) -> list[Thread]:
         tops = [m for m in ordered if m.msgid not in parent]
         root = tops[0] if tops else ordered[0]
         thread = Thread(root=root, messages=_depth_first(root, ordered, children, tops), children=children)
-        threads.append((members[0], thread))
-    threads.sort(key=lambda item: _sort_key(item[0]))
+        root_pos = next(pos for pos, m in members if m is root)
+        threads.append(((root_pos, root), thread))
+    threads.sort(key=lambda item: _sort_key(item[0]))  # roots in date order
     return [t for _, t in threads]
 
 
