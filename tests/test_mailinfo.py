@@ -212,3 +212,48 @@ def test_patch_break_lines_follow_git(line, is_break):
 ])
 def test_looks_like_patch(body, expected):
     assert looks_like_patch(body) is expected
+
+
+FORMAT_PATCH = "git-format-patch/t4013/diff.format-patch_"
+
+
+@pytest.mark.parametrize("variant", ["--attach_--stdout_initial..main", "--inline_--stdout_initial..main"])
+def test_attached_and_inline_format_patch_split_like_the_plain_one(corpus, variant):
+    """git's t4013 outputs: the same three commits sent plain, as attachments, inline-attached.
+    Each file starts with the "$ git format-patch ..." command line, which is ignored."""
+    def parts(name):
+        return [split_patch_body(m.body) for m in read_messages(corpus / (FORMAT_PATCH + name)).messages]
+
+    plain, other = parts("--stdout_initial..main"), parts(variant)
+    assert len(plain) == len(other) == 3
+    for expected, got in zip(plain, other, strict=True):
+        assert (got.commit_message, got.diffstat, got.diff) == (expected.commit_message, expected.diffstat,
+                                                                 expected.diff)
+    assert [mail_info(m).subject for m in read_messages(corpus / (FORMAT_PATCH + variant)).messages] == [
+        "Second", "Third", "Side"]
+
+
+def test_cover_letter_is_read_with_its_patches(corpus):
+    msgs = read_messages(corpus / (FORMAT_PATCH + "--stdout_--cover-letter_-n_initial..main^")).messages
+    assert [m.subject for m in msgs] == ["[DIFFERENT_PREFIX 0/2] *** SUBJECT HERE ***", "[DIFFERENT_PREFIX 1/2] Second",
+                                         "[DIFFERENT_PREFIX 2/2] Third"]
+    assert not looks_like_patch(msgs[0].body) and all(looks_like_patch(m.body) for m in msgs[1:])
+
+
+def test_format_flowed_patch_is_unwrapped(corpus):
+    """git's t4256: a Thunderbird format=flowed patch whose long lines were soft-wrapped."""
+    from unidiff import PatchSet
+
+    (msg,) = read_messages(corpus / "git-am/t4256/1/patch").messages
+    parts = split_patch_body(msg.body)
+    assert parts.diffstat.splitlines()[0] == " mailinfo.c | 64 ++++++++++++++++++++++++++++++++++++++++++++++++++++--"
+    (changed,) = PatchSet(parts.diff)
+    assert (changed.path, changed.added, changed.removed) == ("mailinfo.c", 62, 2)  # as the diffstat says
+    assert "+static int has_attr_value(const char *line, const char *name, const char *value)\n" in parts.diff
+
+
+def test_base64_crlf_mail_from_git_am_quoted_cr_test(corpus):
+    (msg,) = read_messages(corpus / "git-am/t4258/mbox").messages
+    parts = split_patch_body(msg.body)
+    assert parts.commit_message == "This is commit message.\n"
+    assert "\r" not in parts.diff and parts.diff.startswith("diff --git ")

@@ -200,7 +200,10 @@ def _collect(part: EmailMessageBase, texts: list[str], htmls: list[str], depth: 
             _collect(sub, texts, htmls, depth + 1)
         return
     if ctype == "text/plain" or ctype in PATCH_TYPES:
-        texts.append(decode_bytes(_part_bytes(part), params.get("charset")))
+        text = decode_bytes(_part_bytes(part), params.get("charset"))
+        if str(params.get("format", "")).lower() == "flowed":
+            text = unflow(text, delsp=str(params.get("delsp", "")).lower() == "yes")
+        texts.append(text)
     elif ctype == "text/html":
         if not _is_attachment(part):
             htmls.append(decode_bytes(_part_bytes(part), params.get("charset")))
@@ -208,6 +211,31 @@ def _collect(part: EmailMessageBase, texts: list[str], htmls: list[str], depth: 
         data = _part_bytes(part)
         if _DIFF_START.search(data[:65536]):  # a patch sent as a binary attachment
             texts.append(decode_bytes(data, params.get("charset")))
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """Undo RFC 3676 format=flowed (Thunderbird's default), as git mailinfo does: a line ending
+    in a space continues on the next line (the space dropped too with DelSp=yes), one leading
+    space of a space-stuffed line is removed, and the "-- " signature line is kept as it is."""
+    out: list[str] = []
+    pending = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line == "-- ":
+            if pending:
+                out.append(pending)
+                pending = ""
+            out.append(line)
+            continue
+        if line.startswith(" "):
+            line = line[1:]
+        if line.endswith(" "):
+            pending += line[:-1] if delsp else line
+            continue
+        out.append(pending + line)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return "\n".join(out)
 
 
 def _part_bytes(part: EmailMessageBase) -> bytes:

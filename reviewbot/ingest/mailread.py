@@ -124,9 +124,15 @@ def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail:
             return
         raise InputError(f"{source}: binary data, not a mailbox or patch")
     stripped = data.lstrip()  # git's mailsplit also skips leading blank lines
-    if stripped.startswith(b"From ") and _FROM_LINE.match(stripped):
-        for n, raw in enumerate(split_mbox(stripped), 1):
+    start = 0 if stripped.startswith(b"From ") and _FROM_LINE.match(stripped) else None
+    if start is None and not _has_mail_headers(stripped):
+        start = _first_separator(stripped)  # an mbox after a preamble ("$ git format-patch ...")
+    if start is not None:
+        first = len(result.messages)
+        for n, raw in enumerate(split_mbox(stripped[start:]), 1):
             _add(raw, f"{source}#{n}", result)
+        if start and len(result.messages) > first:
+            result.messages[first].defects.append(f"{start} bytes of text before the first message ignored")
     elif _has_mail_headers(stripped):
         _add(stripped, source, result)
     elif stripped.strip():
@@ -137,6 +143,14 @@ def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail:
             result.skipped.append(Skipped(source, "not mail"))
     elif not quiet_non_mail:
         raise InputError(f"{source}: empty")
+
+
+def _first_separator(data: bytes) -> int | None:
+    """Offset of the first "From " line that is followed by a mail header block, if any."""
+    for m in _FROM_LINE.finditer(data):
+        if _is_separator(data, m.start()):
+            return m.start()
+    return None
 
 
 def _has_mail_headers(data: bytes) -> bool:
