@@ -1,0 +1,122 @@
+"""User and tree configuration: which rules run, at which severity, on which paths.
+
+Looked up, later ones overriding earlier ones:
+1. ``reviewbot.toml`` in the user's config directory (``~/.config/reviewbot/``);
+2. ``[tool.reviewbot]`` in the tree's ``pyproject.toml``, then the tree's own ``reviewbot.toml``
+   (or ``.reviewbot.toml``).
+
+    disable = ["RB0003", "checkpatch:LONG_LINE"]   # rule ids (or "checkpatch:*")
+    enable = ["RB0003"]                             # re-enable what an earlier file disabled
+    ignore_paths = ["drivers/staging/*", "tools/"]  # fnmatch patterns or folder prefixes
+    fail_on = "warning"                             # for `reviewbot check`: info, warning or error
+    [severity]
+    RB0002 = "error"
+"""
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from reviewbot.errors import InputError
+from reviewbot.model import Finding, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KNOWN_KEYS = {"disable", "enable", "ignore_paths", "fail_on", "severity"}
+
+
+@dataclass
+class Config:
+    disabled: set[str] = field(default_factory=set)
+    severities: dict[str, Severity] = field(default_factory=dict)
+    ignore_paths: list[str] = field(default_factory=list)
+    fail_on: Severity = Severity.WARNING
+    sources: list[str] = field(default_factory=list)  # files read, for --verbose and errors
+
+    def rule_enabled(self, rule: str) -> bool:
+        return not any(fnmatch.fnmatchcase(rule, pattern) for pattern in self.disabled)
+
+    def path_ignored(self, path: str) -> bool:
+        for pattern in self.ignore_paths:
+            if fnmatch.fnmatchcase(path, pattern) or path.startswith(pattern.rstrip("*").rstrip("/") + "/"):
+                return True
+        return False
+
+    def apply(self, findings: list[Finding]) -> list[Finding]:
+        """Drop findings of disabled rules and ignored paths; set configured severities."""
+        out = []
+        for f in findings:
+            if not self.rule_enabled(f.rule) or self.path_ignored(f.file):
+                continue
+            sev = self.severities.get(f.rule)
+            out.append(replace(f, severity=sev) if sev else f)
+        return out
+
+
+def _severity(value: object, where: str) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        raise InputError(f"{where}: severity must be info, warning or error, not {value!r}") from None
+
+
+def merge(config: Config, table: dict, where: str) -> Config:
+    unknown = set(table) - KNOWN_KEYS
+    if unknown:
+        raise InputError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    for key in ("disable", "enable", "ignore_paths"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"{where}: {key} must be a list of strings")
+    config.disabled |= set(table.get("disable", []))
+    config.disabled -= set(table.get("enable", []))
+    config.ignore_paths.extend(table.get("ignore_paths", []))
+    if "fail_on" in table:
+        config.fail_on = _severity(table["fail_on"], where)
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise InputError(f"{where}: [severity] must be a table of rule = level")
+    for rule, level in severity.items():
+        config.severities[rule] = _severity(level, f"{where} [severity] {rule}")
+    config.sources.append(where)
+    return config
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def user_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("reviewbot")) / "reviewbot.toml"
+
+
+def load_config(tree: str | Path | None = None, user_file: Path | None = None) -> Config:
+    """The configuration in force for a review of ``tree`` (a plain directory or a checkout)."""
+    config = Config()
+    user_file = user_file if user_file is not None else user_config_path()
+    if user_file.is_file():
+        merge(config, _read_toml(user_file), str(user_file))
+    if tree is not None and Path(tree).is_dir():
+        pyproject = Path(tree) / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("reviewbot")
+            if table:
+                merge(config, table, f"{pyproject} [tool.reviewbot]")
+        for name in ("reviewbot.toml", ".reviewbot.toml"):
+            path = Path(tree) / name
+            if path.is_file():
+                merge(config, _read_toml(path), str(path))
+    return config
