@@ -209,6 +209,11 @@ def test_patch_break_lines_follow_git(line, is_break):
     ("--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n", True),  # raw diff, no git header
     ("> --- a/x.c\n> +++ b/x.c\n> @@ -1 +1 @@\n", False),  # a quoted diff in a review
     ("Looks good.\n\nReviewed-by: A <a@example.com>\n", False),
+    ("Run it and paste the first line, e.g.\ndiff --git a/mm/memory.c b/mm/memory.c\nthanks\n", False),
+    ("diff --git a/logo.png b/logo.png\nindex 1a2b3c4..5d6e7f8 100644\nGIT binary patch\n", True),
+    ("diff --git a/x b/x\ndeleted file mode 100644\nindex e69de29..0000000\n", True),
+    ("--- a/b4/junk.py\n+++ b/b4/junk.py\n@@@ -1,1 +1,1 @@ def junk():\n", True),  # b4's sample
+    ("--- v2: rebased\n+++ nothing\nmore text\n", False),
 ])
 def test_looks_like_patch(body, expected):
     assert looks_like_patch(body) is expected

@@ -362,3 +362,12 @@ def test_alternative_prefers_plain_and_html_only_is_stripped():
 def test_quoted_printable_crlf_body_becomes_lf_and_keeps_inner_cr():
     raw = HEAD + b"Content-Transfer-Encoding: quoted-printable\n\nline one=0D=0Aline=0Dtwo=0D=0A"
     assert parse_message(raw).body == "line one\nline\rtwo\n"
+
+
+def test_inline_pgp_signed_patch_is_unwrapped_and_dash_escaping_undone():
+    signed = (b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + COMMIT + b"- ---\n"
+              + DIFF.replace(b"\n--- a/", b"\n- --- a/") +
+              b"-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n")
+    msg = parse_message(HEAD + b"\n" + signed)
+    assert msg.body == (COMMIT + b"---\n" + DIFF).decode()
+    assert split_patch_body(msg.body).diff == DIFF.decode()

@@ -164,7 +164,7 @@ def body_text(msg: EmailMessageBase) -> str:
     texts: list[str] = []
     htmls: list[str] = []
     _collect(msg, texts, htmls, 0)
-    pieces = [t for t in texts if t] or [_html_to_text(h) for h in htmls]
+    pieces = [unwrap_clearsigned(t) for t in texts if t] or [_html_to_text(h) for h in htmls]
     body = "".join(p if p.endswith("\n") else p + "\n" for p in pieces)
     return body.replace("\r\n", "\n")
 
@@ -236,6 +236,28 @@ def unflow(text: str, delsp: bool = False) -> str:
     if pending:
         out.append(pending)
     return "\n".join(out)
+
+
+def unwrap_clearsigned(text: str) -> str:
+    """The signed text of an inline PGP (cleartext) signature, dash-escaping undone.
+
+    A clear-signed patch has its "---" separator and "--- a/file" headers written "- ---" and
+    "- --- a/file" (RFC 4880 7.1); left as is, no patch would be found in it."""
+    begin = text.find("-----BEGIN PGP SIGNED MESSAGE-----\n")
+    if begin < 0 or (begin and text[begin - 1] != "\n"):
+        return text
+    lines = text[begin:].split("\n")
+    i = 1
+    while i < len(lines) and lines[i].strip():  # armor headers ("Hash: SHA256") up to a blank line
+        i += 1
+    signed: list[str] = []
+    for j in range(i + 1, len(lines)):
+        if lines[j] == "-----BEGIN PGP SIGNATURE-----":
+            end = next((k for k in range(j, len(lines)) if lines[k] == "-----END PGP SIGNATURE-----"), len(lines) - 1)
+            rest = "\n".join(lines[end + 1:])
+            return text[:begin] + "\n".join(signed) + "\n" + rest.lstrip("\n")
+        signed.append(lines[j][2:] if lines[j].startswith("- ") else lines[j])
+    return text  # no signature block: not a clear-signed message after all
 
 
 def _part_bytes(part: EmailMessageBase) -> bytes:

@@ -17,12 +17,15 @@ _INBODY = re.compile(r"^(From|Subject|Date):[ \t]*(.*)$", re.I)
 # "From <sha> Mon Sep 17 00:00:00 2001" as git format-patch writes it, pasted into a body; it
 # arrives ">"-escaped, or unescaped once the mbox reader has undone the mboxrd escaping.
 _FORMAT_PATCH_SEPARATOR = re.compile(r"^>?From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$")
-_DIFF_HEAD = re.compile(r"^(diff --git |diff -|Index: |--- \S|\+\+\+ \S|@@ -\d|rename from |old mode |"
-                        r"new file mode |deleted file mode |similarity index |Binary files )", re.M)
-_GIT_DIFF = re.compile(r"^diff --git |^--- \S.*\n\+\+\+ \S|^Index: \S.*\n=+\n", re.M)
-_HAS_DIFF = re.compile(r"^(?:--- \S.*\n\+\+\+ \S|diff --git \S+ \S+$|GIT binary patch$|Index: \S.*\n={20,}$)",
-                       re.MULTILINE)
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", re.M)
+# A diff of the mail's own (quoted ones start with "> " and do not match): "---"/"+++" file headers
+# followed by a hunk, or a git header followed by what git writes under it, which covers mode-only,
+# rename-only, copy and binary changes that have no hunk at all.
+_HAS_DIFF = re.compile(
+    r"^(?:--- [^\n]+\n\+\+\+ [^\n]+\n@@+ -\d"
+    r"|diff --git [^\n]+\n(?:[^\n]*\n){0,3}?(?:index [0-9a-f]+\.\.|old mode |new mode |similarity index |"
+    r"dissimilarity index |rename from |copy from |deleted file mode |new file mode |Binary files |"
+    r"GIT binary patch|--- ))",
+    re.MULTILINE)
 
 
 @dataclass
