@@ -1,9 +1,17 @@
 """Read mail from wherever patches are kept into ``model.Message`` objects.
 
-Inputs: mbox (mboxo and mboxrd), maildir, a single .eml, ``git format-patch`` files and
-directories of them, gzip'ed mbox, stdin (``-``), and flattened one-message archive pages
-(the kind a web archive prints: a subject line, "From:"/"Date:" lines, no real headers).
-A message that cannot be decoded is reported in ``skipped``; the rest is still read.
+Inputs: mbox (mboxo and mboxrd), maildir (cur/ and new/), a single .eml, ``git format-patch``
+files and directories of them, gzip'ed mbox (by magic bytes), stdin (``-``), and mail flattened
+to text by a web archive (see ``parse_archive_page``).
+
+mbox: a "From " line starts a message only when a mail header block follows it (see
+``_is_separator``). One level of ">From " quoting is always undone: that is mboxrd's rule, and
+for an mboxo file it restores the "From " lines its writer escaped; only a line that was
+">From" before mboxo escaping loses its ">" (git's mailsplit, without --mboxrd, undoes none).
+
+A message that cannot be decoded at all is reported in ``skipped`` under its Message-ID and the
+rest is still read; a source with no mail at all is an InputError. Duplicate Message-IDs: the
+first copy is kept, the others are listed in ``duplicates``.
 """
 from __future__ import annotations
 
@@ -33,8 +41,8 @@ from reviewbot.model import Message, Skipped
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 _PARSER = BytesParser(policy=policy.default)
 _MSGID = re.compile(r"<([^<>\s]+)>")
-# "From sha Mon Sep 17 00:00:00 2001", "From user@host Thu Jan  1 00:00:00 1970", or just "From A":
-# a separator when the line after it is a mail header (a body line "From ..." rarely is followed by one).
+# A candidate mbox separator: "From sha Mon Sep 17 00:00:00 2001", "From user@host Thu Jan  1
+# 00:00:00 1970", or just "From A"; _is_separator decides.
 _FROM_LINE = re.compile(rb"^From \S.*$", re.M)
 _MBOXRD_ESCAPED = re.compile(rb"^>(>*From )", re.M)
 _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:[ \t]?")
