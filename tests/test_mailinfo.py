@@ -262,3 +262,18 @@ def test_base64_crlf_mail_from_git_am_quoted_cr_test(corpus):
     parts = split_patch_body(msg.body)
     assert parts.commit_message == "This is commit message.\n"
     assert "\r" not in parts.diff and parts.diff.startswith("diff --git ")
+
+
+def test_removed_line_that_looks_like_a_signature_stays_in_the_diff():
+    """Removing a Markdown bullet "- " shows as "-- " inside the hunk; hunk counts keep it."""
+    diff = ("diff --git a/Documentation/x.md b/Documentation/x.md\nindex 1111111..2222222 100644\n"
+            "--- a/Documentation/x.md\n+++ b/Documentation/x.md\n@@ -1,3 +1,2 @@\n intro\n-- \n end\n")
+    body = "Drop the empty bullet.\n\nSigned-off-by: A <a@example.com>\n---\n" + diff + "-- \n2.43.0\n\n"
+    assert split_patch_body(body).diff == diff
+
+
+def test_mailing_list_footer_after_the_diff_is_not_part_of_it(corpus):
+    (msg,) = read_messages(corpus / "patchwork/mail/0003-git-pull-request-with-diff.mbox").messages
+    diff = split_patch_body(msg.body).diff
+    assert diff.endswith("     mtrr_aps_delayed_init = false;\n }\n")
+    assert "Linuxppc-dev mailing list" in msg.body

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 
-from reviewbot.ingest.decode import split_from
+from reviewbot.ingest.decode import decode_words, split_from
 from reviewbot.model import Message
 
 _INBODY = re.compile(r"^(From|Subject|Date):[ \t]*(.*)$", re.I)
@@ -20,6 +19,7 @@ _FORMAT_PATCH_SEPARATOR = re.compile(r"^>?From [0-9a-f]{40} Mon Sep 17 00:00:00 
 # A diff of the mail's own (quoted ones start with "> " and do not match): "---"/"+++" file headers
 # followed by a hunk, or a git header followed by what git writes under it, which covers mode-only,
 # rename-only, copy and binary changes that have no hunk at all.
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _HAS_DIFF = re.compile(
     r"^(?:--- [^\n]+\n\+\+\+ [^\n]+\n@@+ -\d"
     r"|diff --git [^\n]+\n(?:[^\n]*\n){0,3}?(?:index [0-9a-f]+\.\.|old mode |new mode |similarity index |"
@@ -121,10 +121,7 @@ def _store_inbody(header_lines: list[str], inbody: dict[str, str]) -> None:
         return
     value = " ".join([m.group(2).strip()] + [c.strip() for c in header_lines[1:]]).strip()
     if "=?" in value:
-        try:
-            value = str(make_header(decode_header(value)))
-        except Exception:  # malformed encoded words: keep them as written
-            pass
+        value = decode_words(value)
     inbody.setdefault(m.group(1).lower(), value)
 
 
@@ -143,12 +140,29 @@ def _find_diff(patch_lines: list[str]) -> tuple[str, str]:
 
 
 def _strip_signature(lines: list[str]) -> list[str]:
-    """Drop the "-- " signature (format-patch's git version, mailing-list footers) after the diff."""
-    for n in range(len(lines) - 1, -1, -1):
-        if lines[n] == "-- ":
-            tail = lines[n + 1:]
-            if len(tail) <= 12 and not any(t.startswith(("@@", "diff ", "+++ ")) for t in tail):
-                return lines[:n]
+    """The diff without what follows it: the "-- " signature format-patch appends (git version) or
+    a mailing-list footer ("____" line). Hunk line counts say where each hunk ends, so a removed
+    line that reads "- " (shown as "-- ") inside a hunk is never taken for a signature."""
+    old = new = 0  # lines still expected in the current hunk
+    for n, line in enumerate(lines):
+        if old > 0 or new > 0:
+            tag = line[:1]
+            if tag in (" ", ""):  # context (an empty line is context whose blank a mailer ate)
+                old, new = old - 1, new - 1
+            elif tag == "-":
+                old -= 1
+            elif tag == "+":
+                new -= 1
+            elif tag != "\\":  # "\ No newline at end of file" counts for neither side
+                old = new = 0  # a hunk shorter than its header said: resume outside-hunk rules
+            if old > 0 or new > 0 or tag in " -+\\":
+                continue
+        hunk = _HUNK_HEADER.match(line)
+        if hunk:
+            old = int(hunk.group(2)) if hunk.group(2) is not None else 1
+            new = int(hunk.group(4)) if hunk.group(4) is not None else 1
+        elif line == "-- " or line.startswith("_______________________________________________"):
+            return lines[:n]
     return lines
 
 
