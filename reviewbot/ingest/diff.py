@@ -1,0 +1,119 @@
+"""Unified diffs: parsed with unidiff, the files they touch, and git's stable patch-id.
+
+The patch-id lets reviewbot say that patch 3 of v2 is the same change as patch 2 of v1 even
+after a rebase (line numbers and whitespace do not count), exactly as ``git patch-id --stable``.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from reviewbot.errors import InputError
+
+_HUNK_HEADER = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def parse_diff(text: str) -> PatchSet:
+    """The diff parsed by unidiff; a diff it cannot read is an InputError with the reason."""
+    try:
+        return PatchSet(text)
+    except UnidiffParseError as exc:
+        raise InputError(f"cannot parse diff: {exc}") from None
+
+
+def _strip_prefix(path: str | None) -> str | None:
+    if path is None or path == "/dev/null":
+        return None
+    if path[:2] in ("a/", "b/"):
+        return path[2:]
+    return path
+
+
+def touched_files(patchset: PatchSet) -> list[str]:
+    """Post-image paths of every file the diff touches (the old path for deletions), in diff order."""
+    out: list[str] = []
+    for f in patchset:
+        path = _strip_prefix(f.target_file) or _strip_prefix(f.source_file) or f.path
+        if path and path not in out:
+            out.append(path)
+    return out
+
+
+def patch_id(diff_text: str) -> str:
+    """``git patch-id --stable`` of a diff: the sum of one SHA-1 per file, of the diff without
+    whitespace, index lines and hunk line numbers."""
+    result = bytearray(20)
+    ctx = hashlib.sha1()
+    before = after = -1
+    started = False
+    binary = False
+    pre_oid = post_oid = ""
+
+    def flush() -> None:
+        nonlocal ctx
+        digest = ctx.digest()
+        ctx = hashlib.sha1()
+        carry = 0
+        for i in range(20):
+            carry += result[i] + digest[i]
+            result[i] = carry & 0xFF
+            carry >>= 8
+
+    lines = diff_text.splitlines(keepends=True)
+    # git only knows diffs with "diff " headers; a plain "--- a/x" diff (quilt, Debian) gets the
+    # same treatment from its first file header on, so versions of it can still be compared.
+    git_style = any(line.startswith("diff ") for line in lines)
+    for n, line in enumerate(lines):
+        if line.startswith("\\ ") and len(line) > 12:
+            continue  # "\ No newline at end of file"
+        if not started and not (line.startswith("diff ") or not git_style and line.startswith("--- ")
+                                and n + 1 < len(lines) and lines[n + 1].startswith("+++ ")):
+            continue
+        if not git_style and started and before == 0 and after == 0 and line.startswith("--- "):
+            flush()  # the next file of a plain diff
+            before = after = -1
+        if before == -1:
+            if line.startswith(("GIT binary patch", "Binary files")):
+                binary = True
+                before = 0
+                ctx.update(pre_oid.encode() + post_oid.encode())
+                flush()
+                started = True
+                continue
+            if line.startswith("index "):
+                m = re.match(r"index ([0-9a-f]+)\.\.([0-9a-f]+)", line)
+                if m:
+                    pre_oid, post_oid = m.groups()
+                continue
+            if line.startswith("--- "):
+                before = after = 1
+            elif not line[:1].isalpha():
+                break
+        if binary:
+            if line.startswith("diff "):
+                binary = False
+                before = -1
+            else:
+                continue
+        if before == 0 and after == 0:
+            m = _HUNK_HEADER.match(line)
+            if m:
+                before = int(m.group(1)) if m.group(1) is not None else 1
+                after = int(m.group(2)) if m.group(2) is not None else 1
+                continue
+            if not line.startswith("diff "):
+                break
+            flush()
+            before = after = -1
+        if line[:1] in ("-", " "):
+            before -= 1
+        if line[:1] in ("+", " "):
+            after -= 1
+        ctx.update(_WHITESPACE.sub("", line).encode("utf-8", "surrogateescape"))
+        started = True
+    flush()
+    return bytes(result).hex()
