@@ -371,3 +371,16 @@ def test_inline_pgp_signed_patch_is_unwrapped_and_dash_escaping_undone():
     msg = parse_message(HEAD + b"\n" + signed)
     assert msg.body == (COMMIT + b"---\n" + DIFF).decode()
     assert split_patch_body(msg.body).diff == DIFF.decode()
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("Fri, 21 Jul 2017 16:39:53 -0600", datetime(2017, 7, 21, 22, 39, 53, tzinfo=timezone.utc)),
+    ("Fri, 21 Jul 2017 22:39:53 -0000", datetime(2017, 7, 21, 22, 39, 53, tzinfo=timezone.utc)),  # zone unknown
+    ("21 Jul 2017 22:39:53 GMT", datetime(2017, 7, 21, 22, 39, 53, tzinfo=timezone.utc)),
+    ("Thu, 21 Jul 2005 09:10:36 -0400 (EDT)", datetime(2005, 7, 21, 13, 10, 36, tzinfo=timezone.utc)),
+    ("bogus", None),
+    ("Mon, 99 Foo 10000 99:99:99", None),
+])
+def test_dates_are_aware_or_none(header, expected):
+    date = parse_message(f"From: A <a@x>\nDate: {header}\n\nx\n".encode()).date
+    assert date == expected and (date is None or date.tzinfo is not None)

@@ -288,11 +288,14 @@ def synthetic_msgid(raw: bytes) -> str:
 
 
 def parse_date(value: str) -> datetime | None:
-    """An RFC 5322 date, or an archive's "Wed Jan 27 2016 - 00:23:44 EST"; None when unreadable."""
+    """An RFC 5322 date, or an archive's "Wed Jan 27 2016 - 00:23:44 EST", always with a time
+    zone (UTC when the mail gives none); None when unreadable."""
     if not value:
         return None
     try:
-        return parsedate_to_datetime(value)
+        date = parsedate_to_datetime(value)
+        # "-0000" (zone unknown) parses naive; every Message.date is aware so dates always compare
+        return date if date.tzinfo is not None else date.replace(tzinfo=timezone.utc)
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
     m = _ARCHIVE_DATE.match(value.strip())
