@@ -101,17 +101,33 @@ def _read_file(path: Path) -> bytes:
 
 
 def _read_dir(path: Path, result: MailReadResult) -> None:
-    if any((path / sub).is_dir() for sub in ("cur", "new", "tmp")):  # maildir
-        # tmp/ holds deliveries still being written: a maildir reader never looks there
-        files = sorted(p for sub in ("cur", "new") if (path / sub).is_dir() for p in (path / sub).iterdir())
-    else:  # git format-patch output, or any directory of mails
-        files = sorted(p for p in path.iterdir())
-    for f in files:
+    if any((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
+        _read_maildir(path, result)
+        return
+    # git format-patch output, or any directory of mails: every regular file in name order
+    for f in sorted(path.iterdir()):
         if not f.is_file() or f.is_symlink() or f.suffix.lower() in _NON_MAIL_SUFFIXES or f.name.startswith("."):
             continue
         try:
             data = _read_file(f)
         except InputError as exc:
+            result.skipped.append(Skipped(str(f), str(exc)))
+            continue
+        _read_blob(data, str(f), result, quiet_non_mail=True)
+
+
+def _read_maildir(path: Path, result: MailReadResult) -> None:
+    """Messages of cur/ and new/ in the order of their unique names (delivery time first, as
+    maildir writers make them); tmp/ holds deliveries still being written and is not read.
+
+    Listed here rather than with ``mailbox.Maildir``, which refuses a folder without new/ (test
+    corpora and copied folders often have cur/ only)."""
+    files = [f for sub in ("cur", "new") if (path / sub).is_dir() for f in (path / sub).iterdir()
+             if f.is_file() and not f.name.startswith(".")]
+    for f in sorted(files, key=lambda f: (f.name.split(":", 1)[0], f.name)):
+        try:
+            data = _read_file(f)
+        except InputError as exc:  # removed or unreadable while we read the folder
             result.skipped.append(Skipped(str(f), str(exc)))
             continue
         _read_blob(data, str(f), result, quiet_non_mail=True)
