@@ -1,6 +1,9 @@
 """Threading against notmuch's expected structures, plus loops and header-less clients."""
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from reviewbot.ingest.mailread import parse_message, read_messages
 from reviewbot.ingest.thread import build_threads, find_parents
 
@@ -151,3 +154,24 @@ def test_seed_reply_joins_the_commit_it_answers(seeds):
     reply, commit = "seed-004_3ceb9e994733b8a1.txt@reviewbot.invalid", "seed-000_b04a55b2f102a831.txt@reviewbot.invalid"
     assert find_parents(msgs) == {reply: commit}
     assert len(build_threads(msgs)) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.integers(0, 14), max_size=4), st.integers(0, 3)), min_size=1, max_size=15))
+def test_any_reference_graph_gives_each_message_once_parent_first(links):
+    """Random In-Reply-To/References graphs, loops and ghosts included: every message lands in
+    exactly one thread, after its parent, and every recorded reply is a member of that thread."""
+    msgs = []
+    for i, (refs, minute) in enumerate(links):
+        ids = [f"<m{r}@x>" for r in refs]
+        extra = (f"In-Reply-To: {ids[-1]}\n" if ids else "") + (f"References: {' '.join(ids)}\n" if ids else "")
+        msgs.append(parse_message(_mail(f"m{i}@x", "x", date=f"Mon, 24 Jul 2017 11:0{minute}:00 -0600", extra=extra)))
+    threads = build_threads(msgs)
+    seen = [m.msgid for t in threads for m in t.messages]
+    assert sorted(seen) == sorted(m.msgid for m in msgs)
+    for thread in threads:
+        order = {m.msgid: n for n, m in enumerate(thread.messages)}
+        assert thread.messages[0] is thread.root
+        for parent_id, kids in thread.children.items():
+            for kid in kids:
+                assert order[parent_id] < order[kid]

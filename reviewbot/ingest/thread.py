@@ -36,10 +36,13 @@ def find_parents(messages: list[Message]) -> dict[str, str]:
     parent: dict[str, str] = {}
     # Latest first: when ids form a loop, the message that breaks it (keeps no parent) is the earliest.
     latest_first = [m for _, m in sorted(enumerate(messages), key=_sort_key, reverse=True)]
+    has_replies: set[str] = set()  # a link can only close a loop through a message with replies
     for msg in latest_first:
         for candidate in msg.parent_ids:
-            if candidate in by_id and not _is_ancestor(msg.msgid, candidate, parent):
+            if candidate in by_id and (msg.msgid not in has_replies
+                                       or not _is_ancestor(msg.msgid, candidate, parent)):
                 parent[msg.msgid] = candidate
+                has_replies.add(candidate)
                 break
     _attach_headerless(messages, by_id, parent)
     return parent
