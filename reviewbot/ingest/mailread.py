@@ -221,9 +221,11 @@ def _is_separator(data: bytes, pos: int) -> bool:
     nl = data.find(b"\n", pos)
     if nl < 0 or not _HEADER_LINE.match(data, nl + 1):
         return False
+    limit = nl + 65536
+    ends = [e for e in (data.find(b"\n\n", nl, limit), data.find(b"\n\r\n", nl, limit)) if e >= 0]
     names = set()
-    for line in data[nl + 1:nl + 65536].split(b"\n"):
-        if line in (b"", b"\r"):  # end of the header block
+    for line in data[nl + 1:min(ends) if ends else limit].split(b"\n"):
+        if line in (b"", b"\r"):  # the end of the data
             break
         if line[:1] in (b" ", b"\t"):
             continue
