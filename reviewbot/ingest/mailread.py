@@ -71,6 +71,8 @@ def read_messages(source: str | Path) -> MailReadResult:
     result = MailReadResult()
     if str(source) == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(f"stdin: more than {MAX_INPUT_BYTES} bytes, more than reviewbot reads")
         if not data.strip():
             raise InputError("no input on stdin")
         _read_blob(data, "<stdin>", result)
