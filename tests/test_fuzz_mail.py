@@ -94,3 +94,23 @@ def test_parse_message_survives_byte_flips(original, flips):
         parse_message(bytes(raw), "fuzz")
     except InputError:
         pass
+
+
+BODY_LINES = ["From: A <a@x>", "Subject: [PATCH] x", "Date: Mon", " folded", "", "---", "--- a/x", "+++ b/x",
+              "@@ -1,2 +1 @@", "@@ -1 +1,3 @@", " ctx", "-old", "+new", "-- ", "diff --git a/x b/x", "index 1..2",
+              "[PATCH] s", ">From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001",
+              "\\ No newline at end of file", "GIT binary patch", "_______________________________________________",
+              "=?utf-8?q?=C3?=", "Signed-off-by: A <a@x>"]
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.sampled_from(BODY_LINES), st.text(max_size=20)), max_size=40))
+def test_split_patch_body_accepts_any_text(lines):
+    from reviewbot.ingest.mailinfo import mail_info
+
+    body = "\n".join(lines)
+    parts = split_patch_body(body)
+    assert parts.commit_message == "" or parts.commit_message.endswith("\n")
+    assert parts.diff == "" or parts.diff in body + "\n"
+    looks_like_patch(body)
+    mail_info(parse_message(b"From: A <a@x>\nSubject: x\n\n" + body.encode("utf-8", "surrogatepass")), parts)
