@@ -384,3 +384,12 @@ def test_inline_pgp_signed_patch_is_unwrapped_and_dash_escaping_undone():
 def test_dates_are_aware_or_none(header, expected):
     date = parse_message(f"From: A <a@x>\nDate: {header}\n\nx\n".encode()).date
     assert date == expected and (date is None or date.tzinfo is not None)
+
+
+def test_utf8_body_with_one_latin1_line_keeps_the_utf8_lines():
+    """A patch to a latin-1 encoded file, sent in an otherwise UTF-8 mail."""
+    body = ("Fix the maintainer's name.\n\nSigned-off-by: Rafał Miłecki <zajec5@gmail.com>\n---\n".encode()
+            + b"-Author: J\xf6rg\n+Author: J\xf6rg Name\n")
+    msg = parse_message(HEAD + b"Content-Type: text/plain; charset=utf-8\n\n" + body)
+    assert "Signed-off-by: Rafał Miłecki <zajec5@gmail.com>\n" in msg.body
+    assert msg.body.endswith("-Author: Jörg\n+Author: Jörg Name\n")

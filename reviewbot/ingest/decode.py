@@ -38,17 +38,28 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             codecs.lookup(charset)
         except (LookupError, ValueError):
             charset = None  # "charset=y", "x-unknown", a NUL in the name: guess instead
-    for enc in (charset, "utf-8") if charset else ("utf-8",):
+    if charset and charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
         try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        except Exception:  # a broken codec (iso-2022 variants raise on some inputs)
-            continue
+            return data.decode(charset)
+        except Exception:  # wrong bytes for it, or not a text codec ("base64"): guess instead
+            pass
     try:
-        return data.decode("cp1252")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        # Mostly UTF-8 with some lines in a legacy charset (a patch to a latin-1 file, a pasted
+        # log): decode line by line so the UTF-8 lines (names in sign-offs) stay right.
+        return "\n".join(_decode_legacy(line) for line in data.split(b"\n"))
+
+
+def _decode_legacy(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
 
 
 def decode_raw_header(raw: object) -> str:
