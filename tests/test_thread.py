@@ -175,3 +175,22 @@ def test_any_reference_graph_gives_each_message_once_parent_first(links):
         for parent_id, kids in thread.children.items():
             for kid in kids:
                 assert order[parent_id] < order[kid]
+
+
+def test_series_sent_without_thread_headers_forms_one_thread():
+    """fixtures/mail/headerless-series.mbox: `git send-email --no-thread` output (cover + 3
+    patches, no In-Reply-To/References), a review from a client that drops them too, and an
+    answer to that review with proper headers."""
+    from pathlib import Path
+
+    mbox = Path(__file__).resolve().parent.parent / "fixtures/mail/headerless-series.mbox"
+    (thread,) = build_threads(read_messages(mbox).messages)
+    cover = "20170724170616.25810-1-ross.zwisler@linux.intel.com"
+    assert thread.root.msgid == cover
+    assert thread.children[cover] == [f"20170724170616.25810-{n}-ross.zwisler@linux.intel.com" for n in (2, 3, 4)]
+    assert thread.children["20170724170616.25810-3-ross.zwisler@linux.intel.com"] == [
+        "20170725082255.GB3397@quack2.suse.cz"]
+    assert thread.children["20170725082255.GB3397@quack2.suse.cz"] == ["20170725160321.GA8834@linux.intel.com"]
+    assert [m.subject[:18] for m in thread.messages] == [
+        "[PATCH v4 0/3] dax", "[PATCH v4 1/3] mm:", "[PATCH v4 2/3] dax", "Re: [PATCH v4 2/3]", "Re: [PATCH v4 2/3]",
+        "[PATCH v4 3/3] dax"]
