@@ -10,7 +10,8 @@ pinned by a test here:
   mail 0005 is ISO-8859-1);
 - a folded in-body header loses git's trailing blank (``Date: bogus`` not ``Date: bogus ``);
 - CRLF line ends become LF (git's ``--quoted-cr=strip``), a lone CR inside a line stays;
-- scissors lines are not cut (git's default too: ``--scissors`` is opt-in).
+- scissors lines are not cut by default (git's default too); ``scissors=True`` is git's
+  ``--scissors`` and is tested against its oracle.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 from reviewbot.ingest.mailinfo import (
     clean_subject,
     is_patch_break,
+    is_scissors_line,
     looks_like_patch,
     mail_info,
     split_patch_body,
@@ -277,3 +279,28 @@ def test_mailing_list_footer_after_the_diff_is_not_part_of_it(corpus):
     diff = split_patch_body(msg.body).diff
     assert diff.endswith("     mtrr_aps_delayed_init = false;\n }\n")
     assert "Linuxppc-dev mailing list" in msg.body
+
+
+def test_scissors_option_matches_git_mailinfo_scissors(corpus):
+    """Mail 0014 with git's --scissors: everything above the last cut line goes, and the in-body
+    headers below it name the author and subject. (The default path is mail 0014 above.)"""
+    msg = _sample(corpus, 14)
+    parts = split_patch_body(msg.body, scissors=True)
+    assert parts.commit_message == _trimmed((corpus / T5100 / "msg0014--scissors").read_text(encoding="utf-8"))
+    assert parts.patch == (corpus / T5100 / "patch0014--scissors").read_text(encoding="utf-8")
+    expected_info = (corpus / T5100 / "info0014--scissors").read_text(encoding="utf-8")
+    assert _info_text(mail_info(msg, parts)) == expected_info
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("-- >8 --", True),
+    ("--8<-----8<-----8<--", True),
+    (" - - >8 - - please remove everything above this line - - >8 - -", True),
+    ("-- 8< -- cut here -- 8< --", True),
+    (" This line is not a scissors mark -- >8 -- but talks about it.", False),
+    ("--8<--", False),  # under 8 characters
+    ("------------", False),  # no scissors
+    ("-- ", False),
+])
+def test_scissors_lines(line, expected):
+    assert is_scissors_line(line) is expected

@@ -2,7 +2,9 @@
 
 In-body ``From:``/``Subject:``/``Date:`` lines at the top of the body override the mail's
 headers (people forwarding someone else's patch); the message ends at the patch break: a
-``---`` line, ``diff -``, ``Index:`` or ``--- file``.
+``---`` line, ``diff -``, ``Index:`` or ``--- file``. ``mail_info`` gives what git prints as
+INFO (author, email, subject, date). Scissors ("-- >8 --") are honoured only when asked, as in
+git. Checked against git's own t5100 expected outputs (tests/test_mailinfo.py).
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def is_patch_break(line: str) -> bool:
     return False
 
 
-def split_patch_body(body: str) -> PatchParts:
+def split_patch_body(body: str, scissors: bool = False) -> PatchParts:
     """Split a body into commit message, diffstat and diff with ``git mailinfo``'s rules.
 
     In-body headers: leading blank lines are skipped; then ``From:``, ``Subject:``, ``Date:``
@@ -60,17 +62,46 @@ def split_patch_body(body: str) -> PatchParts:
     ends the block (git keeps the first). git uses the in-body values only when the mail carries
     a patch; they are returned here either way and the caller decides.
     The message keeps its lines as written; only trailing blank lines are trimmed.
+
+    ``scissors`` (git's ``--scissors``, off by default there too): everything above the last
+    "-- >8 --" line before the patch is dropped, in-body headers included, and in-body headers
+    are read again below it.
     """
     lines = body.replace("\r\n", "\n").split("\n")
+    inbody, i = _read_inbody(lines, 0)
+    k = i
+    while k < len(lines) and not is_patch_break(lines[k]):
+        if scissors and is_scissors_line(lines[k]):
+            inbody, i = _read_inbody(lines, k + 1)
+            k = i
+            continue
+        k += 1
+    msg_lines = lines[i:k]
+    while msg_lines and not msg_lines[-1].strip():
+        msg_lines.pop()
+    patch_lines = lines[k:]
+    diff, diffstat = _find_diff(patch_lines)
+    return PatchParts(
+        commit_message="\n".join(msg_lines) + ("\n" if msg_lines else ""),
+        diff=diff,
+        inbody_from=inbody.get("from"),
+        inbody_subject=inbody.get("subject"),
+        inbody_date=inbody.get("date"),
+        diffstat=diffstat,
+        patch="\n".join(patch_lines),
+    )
+
+
+def _read_inbody(lines: list[str], start: int) -> tuple[dict[str, str], int]:
+    """The in-body headers from ``start`` on, and the index of the first line of the message."""
     inbody: dict[str, str] = {}
     pending: list[str] = []  # an in-body header whose folded continuation may follow
-    i = 0
+    i = start
     while i < len(lines):
         line = lines[i]
         if not line.strip():
             i += 1
             if pending:  # a blank line after in-body headers ends them (and is dropped)
-                _store_inbody(pending, inbody)
                 break
             continue
         if pending and line[:1] in (" ", "\t"):
@@ -93,23 +124,38 @@ def split_patch_body(body: str) -> PatchParts:
             continue
         break
     _store_inbody(pending, inbody)
-    k = i
-    while k < len(lines) and not is_patch_break(lines[k]):
-        k += 1
-    msg_lines = lines[i:k]
-    while msg_lines and not msg_lines[-1].strip():
-        msg_lines.pop()
-    patch_lines = lines[k:]
-    diff, diffstat = _find_diff(patch_lines)
-    return PatchParts(
-        commit_message="\n".join(msg_lines) + ("\n" if msg_lines else ""),
-        diff=diff,
-        inbody_from=inbody.get("from"),
-        inbody_subject=inbody.get("subject"),
-        inbody_date=inbody.get("date"),
-        diffstat=diffstat,
-        patch="\n".join(patch_lines),
-    )
+    return inbody, i
+
+
+def is_scissors_line(line: str) -> bool:
+    """A "cut here" line: git's rule. Dashes, blanks and scissors (">8", "8<", ">%", "%<") form a
+    perforation; the line is a cut mark when it has scissors, is at least 8 characters wide,
+    the perforation covers more than a third of it, and blanks are under half the perforation.
+    "-- >8 --" is one; "... not a scissors mark -- >8 -- but talks about it." is not."""
+    text = line.strip()
+    perforation = gap = scissor_marks = 0
+    in_run = False
+    n = 0
+    while n < len(text):
+        pair = text[n:n + 2]
+        if pair in (">8", "8<", ">%", "%<"):
+            perforation += 2
+            scissor_marks += 1
+            in_run = True
+            n += 2
+            continue
+        ch = text[n]
+        if ch == "-":
+            perforation += 1
+            in_run = True
+        elif ch.isspace():
+            if in_run:
+                perforation += 1
+                gap += 1
+        else:
+            in_run = False
+        n += 1
+    return scissor_marks > 0 and len(text) >= 8 and perforation * 3 > len(text) and gap * 2 < perforation
 
 
 def _store_inbody(header_lines: list[str], inbody: dict[str, str]) -> None:
