@@ -304,3 +304,13 @@ def test_scissors_option_matches_git_mailinfo_scissors(corpus):
 ])
 def test_scissors_lines(line, expected):
     assert is_scissors_line(line) is expected
+
+
+@pytest.mark.parametrize("n", [15, 16, 18])
+def test_no_inbody_headers_option_matches_git(corpus, n):
+    msg = _sample(corpus, n)
+    parts = split_patch_body(msg.body, inbody_headers=False)
+    suffix = f"{n:04d}--no-inbody-headers"
+    assert parts.commit_message == _trimmed((corpus / T5100 / f"msg{suffix}").read_text(encoding="utf-8"))
+    assert parts.patch == (corpus / T5100 / f"patch{suffix}").read_text(encoding="utf-8")
+    assert _info_text(mail_info(msg, parts)) == (corpus / T5100 / f"info{suffix}").read_text(encoding="utf-8")

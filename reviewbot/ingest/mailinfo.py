@@ -52,7 +52,7 @@ def is_patch_break(line: str) -> bool:
     return False
 
 
-def split_patch_body(body: str, scissors: bool = False) -> PatchParts:
+def split_patch_body(body: str, scissors: bool = False, inbody_headers: bool = True) -> PatchParts:
     """Split a body into commit message, diffstat and diff with ``git mailinfo``'s rules.
 
     In-body headers: leading blank lines are skipped; then ``From:``, ``Subject:``, ``Date:``
@@ -65,14 +65,15 @@ def split_patch_body(body: str, scissors: bool = False) -> PatchParts:
 
     ``scissors`` (git's ``--scissors``, off by default there too): everything above the last
     "-- >8 --" line before the patch is dropped, in-body headers included, and in-body headers
-    are read again below it.
+    are read again below it. ``inbody_headers=False`` is git's ``--no-inbody-headers``: only the
+    leading blank lines are skipped.
     """
     lines = body.replace("\r\n", "\n").split("\n")
-    inbody, i = _read_inbody(lines, 0)
+    inbody, i = _read_inbody(lines, 0, inbody_headers)
     k = i
     while k < len(lines) and not is_patch_break(lines[k]):
         if scissors and is_scissors_line(lines[k]):
-            inbody, i = _read_inbody(lines, k + 1)
+            inbody, i = _read_inbody(lines, k + 1, inbody_headers)
             k = i
             continue
         k += 1
@@ -92,9 +93,13 @@ def split_patch_body(body: str, scissors: bool = False) -> PatchParts:
     )
 
 
-def _read_inbody(lines: list[str], start: int) -> tuple[dict[str, str], int]:
+def _read_inbody(lines: list[str], start: int, enabled: bool = True) -> tuple[dict[str, str], int]:
     """The in-body headers from ``start`` on, and the index of the first line of the message."""
     inbody: dict[str, str] = {}
+    if not enabled:
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        return inbody, start
     pending: list[str] = []  # an in-body header whose folded continuation may follow
     i = start
     while i < len(lines):
