@@ -1,0 +1,273 @@
+"""What a C file defines, declares, exports and calls: the facts every C check starts from.
+
+Facts are plain dataclasses that survive a JSON round trip (the parse cache stores them).
+Line numbers are 1-based lines of the real file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from tree_sitter import Node
+
+from reviewbot.c.parse import blank_annotations, count_errors, matches, parse, text
+
+_EXPORT = re.compile(r"^EXPORT_(SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL|PER_CPU_SYMBOL|PER_CPU_SYMBOL_GPL|"
+                     r"STATIC_CALL|STATIC_CALL_GPL|STATIC_CALL_TRAMP|STATIC_CALL_TRAMP_GPL)$")
+
+
+@dataclass
+class Param:
+    type: str  # "struct vm_area_struct *", "pfn_t", "..." for varargs
+    name: str | None
+
+
+@dataclass
+class Signature:
+    name: str
+    params: list[Param]
+    return_type: str
+    variadic: bool = False
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+    def render(self) -> str:
+        params = ", ".join(f"{p.type} {p.name}".replace("* ", "*") if p.name else p.type for p in self.params)
+        if self.variadic:
+            params = f"{params}, ..." if params else "..."
+        return f"{self.return_type} {self.name}({params or 'void'})".replace("* ", "*")
+
+
+@dataclass
+class FunctionDef:
+    sig: Signature
+    file: str
+    line: int  # line of the name
+    start_line: int
+    end_line: int
+    is_static: bool = False
+    is_inline: bool = False
+    body_start: int = 0  # byte offsets of the body in the file
+    body_end: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.sig.name
+
+
+@dataclass
+class Prototype:
+    sig: Signature
+    file: str
+    line: int
+    is_static: bool = False
+
+
+@dataclass
+class CallSite:
+    callee: str
+    args: list[str]
+    file: str
+    line: int
+    caller: str | None  # enclosing function, None at file scope (macros, initialisers)
+    column: int = 0
+
+
+@dataclass
+class ValueUse:
+    """A function stored as a value: ".fault = dax_fault" or "ops->fault = dax_fault"."""
+
+    function: str
+    field: str
+    file: str
+    line: int
+
+
+@dataclass
+class Export:
+    name: str
+    macro: str  # EXPORT_SYMBOL, EXPORT_SYMBOL_GPL, ...
+    file: str
+    line: int
+
+
+@dataclass
+class StructDef:
+    name: str
+    fields: list[Param]
+    file: str
+    line: int
+
+
+@dataclass
+class FileFacts:
+    path: str
+    functions: list[FunctionDef] = field(default_factory=list)
+    prototypes: list[Prototype] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    values: list[ValueUse] = field(default_factory=list)
+    exports: list[Export] = field(default_factory=list)
+    structs: list[StructDef] = field(default_factory=list)
+    errors: int = 0  # ERROR/MISSING nodes tree-sitter left after macro blanking
+
+    def function(self, name: str) -> FunctionDef | None:
+        return next((f for f in self.functions if f.name == name), None)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FileFacts:
+        def sig(s: dict) -> Signature:
+            return Signature(s["name"], [Param(**p) for p in s["params"]], s["return_type"], s["variadic"])
+        return cls(
+            path=d["path"],
+            functions=[FunctionDef(**{**f, "sig": sig(f["sig"])}) for f in d["functions"]],
+            prototypes=[Prototype(**{**p, "sig": sig(p["sig"])}) for p in d["prototypes"]],
+            calls=[CallSite(**c) for c in d["calls"]],
+            values=[ValueUse(**v) for v in d["values"]],
+            exports=[Export(**e) for e in d["exports"]],
+            structs=[StructDef(**{**s, "fields": [Param(**p) for p in s["fields"]]}) for s in d["structs"]],
+            errors=d["errors"],
+        )
+
+
+def _squash(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _innermost_identifier(node: Node, source: bytes) -> str | None:
+    found = _innermost_node(node)
+    return text(found, source) if found is not None else None
+
+
+def _innermost_node(node: Node | None) -> Node | None:
+    while node is not None:
+        if node.type in ("identifier", "field_identifier", "type_identifier"):
+            return node
+        inner = node.child_by_field_name("declarator")
+        if inner is None:
+            for child in node.named_children:
+                if child.type in ("identifier", "parenthesized_declarator", "pointer_declarator",
+                                  "function_declarator", "array_declarator"):
+                    inner = child
+                    break
+        node = inner
+    return None
+
+
+def _params(plist: Node | None, source: bytes) -> tuple[list[Param], bool]:
+    params: list[Param] = []
+    variadic = False
+    if plist is None:
+        return params, variadic
+    for child in plist.named_children:
+        if child.type == "variadic_parameter":
+            variadic = True
+        elif child.type == "parameter_declaration":
+            decl = child.child_by_field_name("declarator")
+            ident = _innermost_node(decl) if decl is not None else None
+            if ident is not None:  # the type is the declaration without its name: "struct page *"
+                ptype = _squash((source[child.start_byte:ident.start_byte] + b" "
+                                 + source[ident.end_byte:child.end_byte]).decode("utf-8", "replace"))
+                params.append(Param(ptype, text(ident, source)))
+            else:
+                params.append(Param(_squash(text(child, source)), None))
+        elif child.type == "identifier":  # K&R or macro-confused: a bare name
+            params.append(Param("", text(child, source)))
+    if len(params) == 1 and params[0].name is None and params[0].type == "void":
+        params = []
+    return params, variadic
+
+
+def _signature(decl: Node, type_node: Node | None, source: bytes) -> Signature | None:
+    """Name, parameters and return type from a (possibly pointer-wrapped) function declarator."""
+    stars = ""
+    node = decl
+    while node is not None and node.type in ("pointer_declarator", "attributed_declarator"):
+        if node.type == "pointer_declarator":
+            stars += "*"
+        node = node.child_by_field_name("declarator")
+    if node is None or node.type != "function_declarator":
+        return None
+    inner = node.child_by_field_name("declarator")
+    name = _innermost_identifier(inner, source) if inner is not None else None
+    if not name:
+        return None
+    params, variadic = _params(node.child_by_field_name("parameters"), source)
+    rtype = _squash(text(type_node, source)) + (" " + stars if stars else "")
+    return Signature(name, params, rtype.strip(), variadic)
+
+
+def _specifiers(node: Node, source: bytes) -> set[str]:
+    return {text(c, source) for c in node.children if c.type in ("storage_class_specifier", "type_qualifier")}
+
+
+def extract(source: bytes, path: str) -> FileFacts:
+    """Every fact of one C file (a .c or a header)."""
+    # Names and types are read from the blanked text the tree was built from (same offsets; the
+    # syscall macros are only readable there).
+    source = blank_annotations(source)
+    tree = parse(source, blank=False)
+    root = tree.root_node
+    facts = FileFacts(path=path, errors=count_errors(root))
+    spans: list[tuple[int, int, str]] = []
+    for cap in matches("functions", root):
+        fn, decl = cap["function"][0], cap["declarator"][0]
+        sig = _signature(decl, fn.child_by_field_name("type"), source)
+        if sig is None:
+            continue
+        specs = _specifiers(fn, source)
+        body = cap["body"][0]
+        facts.functions.append(FunctionDef(
+            sig=sig, file=path, line=decl.start_point[0] + 1, start_line=fn.start_point[0] + 1,
+            end_line=fn.end_point[0] + 1, is_static="static" in specs, is_inline="inline" in specs,
+            body_start=body.start_byte, body_end=body.end_byte))
+        spans.append((fn.start_byte, fn.end_byte, sig.name))
+    for cap in matches("prototypes", root):
+        decl_node = cap["declaration"][0]
+        for decl in cap["declarator"]:
+            sig = _signature(decl, decl_node.child_by_field_name("type"), source)
+            if sig is not None:
+                facts.prototypes.append(Prototype(sig, path, decl.start_point[0] + 1,
+                                                  "static" in _specifiers(decl_node, source)))
+    spans.sort()
+    for cap in matches("calls", root):
+        if "callee" not in cap:
+            continue
+        call, callee = cap["call"][0], text(cap["callee"][0], source)
+        args = [_squash(text(a, source)) for a in cap["args"][0].named_children if a.type != "comment"]
+        line = call.start_point[0] + 1
+        if _EXPORT.match(callee) and args:
+            facts.exports.append(Export(args[0], callee, path, line))
+            continue
+        facts.calls.append(CallSite(callee, args, path, line, _enclosing(spans, call.start_byte),
+                                    call.start_point[1]))
+    for cap in matches("ops", root):
+        value = cap["value"][0]
+        facts.values.append(ValueUse(text(value, source), text(cap["field"][0], source), path,
+                                     value.start_point[0] + 1))
+    for cap in matches("structs", root):
+        fields = []
+        for fd in cap["fields"][0].named_children:
+            if fd.type != "field_declaration":
+                continue
+            ftype = _squash(text(fd.child_by_field_name("type"), source))
+            for d in fd.children_by_field_name("declarator"):
+                fields.append(Param(ftype + ("*" * text(d, source).count("*") and " *"),
+                                    _innermost_identifier(d, source)))
+        facts.structs.append(StructDef(text(cap["name"][0], source), fields, path, cap["struct"][0].start_point[0] + 1))
+    return facts
+
+
+def _enclosing(spans: list[tuple[int, int, str]], pos: int) -> str | None:
+    """The innermost function around ``pos`` (after a parse error tree-sitter may nest them)."""
+    best = None
+    for start, end, name in spans:
+        if start > pos:
+            break
+        if pos < end and (best is None or end - start < best[1] - best[0]):
+            best = (start, end, name)
+    return best[2] if best else None

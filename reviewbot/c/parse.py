@@ -1,0 +1,109 @@
+"""tree-sitter for kernel C: one parser, the queries in queries/*.scm, and macro blanking.
+
+Kernel annotations (``__init``, ``__must_check``, ``__acquires(x)``...) are not C, and a C grammar
+that meets them builds ERROR nodes around whole functions. They are blanked to spaces of the same
+length before parsing, so byte offsets and line numbers still point into the real file.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+LANGUAGE = Language(tree_sitter_c.language())
+
+# Words that only annotate a declaration: blanked wherever they stand.
+_ANNOTATION_WORDS = (
+    "__init", "__exit", "__initdata", "__initconst", "__exitdata", "__ref", "__refdata", "__meminit",
+    "__meminitdata", "__cpuinit", "__devinit", "__devexit", "__must_check", "__always_inline", "noinline",
+    "noinline_for_stack", "__noinline", "__cold", "__hot", "__maybe_unused", "__always_unused", "__used",
+    "__user", "__kernel", "__iomem", "__rcu", "__percpu", "__force", "__bitwise", "__safe", "__nocast",
+    "asmlinkage", "notrace", "__visible", "__weak", "__sched", "__latent_entropy", "__randomize_layout",
+    "__read_mostly", "__ro_after_init", "__packed", "____cacheline_aligned", "____cacheline_aligned_in_smp",
+    "__cacheline_aligned", "__cacheline_aligned_in_smp", "__noreturn", "__nocfi", "__flatten", "__pure",
+    "__malloc", "__deprecated", "__init_or_module", "__net_init", "__net_exit", "__kprobes", "__nostackprotector",
+    "__no_sanitize_address", "__no_kcsan", "noinstr", "__noinstr", "__irq_entry", "__softirq_entry",
+    "__lockfunc", "__attribute_const__", "__always_unused", "__must_hold_rcu", "__mustcheck", "__fastpath",
+    "__weak", "__inline__", "__inline", "__naked", "__init_memblock", "__meminit", "__sysfs_attr",
+    "__noclone", "__section_init", "__trace_event", "__printf_like",
+)
+# Annotations that take an argument list: blanked with their parentheses.
+_ANNOTATION_CALLS = (
+    "__acquires", "__releases", "__must_hold", "__printf", "__scanf", "__section", "__aligned", "__alloc_size",
+    "__counted_by", "__assume_aligned", "__cond_acquires", "__cond_releases", "__diagnose_as", "__nonstring_t",
+    "__designated_init_t", "__guarded_by", "__pt_guarded_by", "__free",
+)
+_WORDS_RE = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(set(_ANNOTATION_WORDS),
+                                                                                  key=len, reverse=True)) + rb")\b")
+_CALLS_RE = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in _ANNOTATION_CALLS)
+                       + rb")\s*\((?:[^()]|\([^()]*\))*\)")
+
+
+def _blank(match: re.Match) -> bytes:
+    return re.sub(rb"[^\n]", b" ", match.group(0))
+
+
+_SYSCALL_HEAD = re.compile(rb"^(COMPAT_)?SYSCALL_DEFINE(\d)\(\s*(\w+)((?:[^()]|\([^()]*\))*)\)", re.MULTILINE)
+
+
+def _syscall_as_c(match: re.Match) -> bytes:
+    """SYSCALL_DEFINE3(read, unsigned int, fd, ...) -> long sys_read(unsigned int fd, ...), same length."""
+    prefix = b"compat_sys_" if match.group(1) else b"sys_"
+    parts = [p.strip() for p in match.group(4).split(b",")][1:]
+    pairs = [parts[i] + b" " + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
+    new = b"long " + prefix + match.group(3) + b"(" + (b", ".join(pairs) or b"void") + b")"
+    old = match.group(0)
+    if len(new) > len(old):
+        return old
+    rest = re.sub(rb"[^\n]", b" ", old[len(new):])
+    return new + rest
+
+
+def blank_annotations(source: bytes) -> bytes:
+    """The same bytes with kernel annotations replaced by spaces (newlines kept), and syscall
+    definition macros written as the C functions they expand to."""
+    source = _SYSCALL_HEAD.sub(_syscall_as_c, source)
+    return _WORDS_RE.sub(_blank, _CALLS_RE.sub(_blank, source))
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(LANGUAGE)
+
+
+def parse(source: bytes, blank: bool = True) -> Tree:
+    return _parser().parse(blank_annotations(source) if blank else source)
+
+
+@cache
+def query(name: str) -> Query:
+    """The query in queries/<name>.scm."""
+    text = resources.files("reviewbot.c").joinpath("queries", f"{name}.scm").read_text(encoding="utf-8")
+    return Query(LANGUAGE, text)
+
+
+def matches(name: str, node: Node) -> list[dict[str, list[Node]]]:
+    return [captures for _, captures in QueryCursor(query(name)).matches(node)]
+
+
+def text(node: Node | None, source: bytes) -> str:
+    if node is None:
+        return ""
+    return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def count_errors(node: Node) -> int:
+    if not node.has_error:
+        return 0
+    count = 0
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            count += 1
+        if n.has_error:
+            stack.extend(n.children)
+    return count

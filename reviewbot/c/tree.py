@@ -1,0 +1,240 @@
+"""Read-only views of a kernel tree: a git revision, a plain directory, or either with a series applied.
+
+Nothing here writes: git trees are read from the object database (``git cat-file --batch``,
+``git grep REV``), so a 1.2 GB kernel never needs a checkout, and the user's worktree, index,
+refs and stash are never touched. Paths from patches go through ``safe_relpath`` first.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from reviewbot.errors import GitError, UnsafePathError
+
+C_PATHSPECS = ("*.c", "*.h")
+
+
+def safe_relpath(path: str) -> str:
+    """A tree-relative POSIX path, or UnsafePathError for absolute paths, '..', NUL or empty paths."""
+    if not path or "\x00" in path or "\\" in path:
+        raise UnsafePathError(f"unsafe path in patch: {path!r}")
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or path.startswith("~"):
+        raise UnsafePathError(f"path leaves the tree: {path!r}")
+    normal = str(pure)
+    if normal in (".", "") or normal.startswith(".git/") or normal == ".git":
+        raise UnsafePathError(f"path not allowed: {path!r}")
+    return normal
+
+
+class TreeSource(Protocol):
+    label: str
+
+    def read(self, path: str) -> bytes | None: ...
+
+    def blob_id(self, path: str) -> str | None: ...
+
+    def files(self) -> Iterator[str]: ...
+
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]: ...
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob with this content (so plain directories share the parse cache)."""
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
+
+
+class GitTree:
+    """A revision of a git repository, read from its object database."""
+
+    def __init__(self, repo_path: str | Path, rev: str = "HEAD"):
+        self.repo_path = str(repo_path)
+        self.commit = self._git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}").strip()
+        self.label = f"{rev} ({self.commit[:12]})"
+        self._ids: dict[str, str] | None = None
+        self._cat: subprocess.Popen | None = None
+
+    def _git(self, *args: str, input: bytes | None = None) -> str:
+        try:
+            proc = subprocess.run(["git", "-C", self.repo_path, *args], input=input, capture_output=True,
+                                  check=False, env=_git_env())
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from None
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed in {self.repo_path}: {message[-1] if message else proc.returncode}")
+        return proc.stdout.decode("utf-8", "surrogateescape")
+
+    def _blob_ids(self) -> dict[str, str]:
+        if self._ids is None:
+            out = self._git("ls-tree", "-r", "-z", "--full-tree", self.commit)
+            ids = {}
+            for entry in out.split("\x00"):
+                if not entry:
+                    continue
+                meta, _, path = entry.partition("\t")
+                mode, kind, sha = meta.split()
+                if kind == "blob" and mode != "120000":  # symlinks are not followed
+                    ids[path] = sha
+            self._ids = ids
+        return self._ids
+
+    def blob_id(self, path: str) -> str | None:
+        return self._blob_ids().get(path)
+
+    def files(self) -> Iterator[str]:
+        return iter(self._blob_ids())
+
+    def read(self, path: str) -> bytes | None:
+        sha = self.blob_id(path)
+        return self.read_blob(sha) if sha else None
+
+    def read_blob(self, sha: str) -> bytes:
+        if self._cat is None or self._cat.poll() is not None:
+            self._cat = subprocess.Popen(["git", "-C", self.repo_path, "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+        assert self._cat.stdin is not None and self._cat.stdout is not None
+        self._cat.stdin.write(sha.encode() + b"\n")
+        self._cat.stdin.flush()
+        header = self._cat.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            raise GitError(f"cannot read blob {sha} from {self.repo_path}")
+        data = self._cat.stdout.read(int(header[2]))
+        self._cat.stdout.read(1)  # the newline after the content
+        return data
+
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+        try:
+            proc = subprocess.run(["git", "-C", self.repo_path, "grep", "-l", "-w", "-F", "-I", "-e", word,
+                                   self.commit, "--", *pathspecs], capture_output=True, env=_git_env())
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from None
+        if proc.returncode not in (0, 1):
+            raise GitError(f"git grep failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+        prefix = self.commit + ":"
+        return [line[len(prefix):] if line.startswith(prefix) else line
+                for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines()]
+
+    def close(self) -> None:
+        if self._cat is not None:
+            self._cat.stdin.close()
+            self._cat.wait(timeout=5)
+            self._cat = None
+
+    def __del__(self):  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    env["GIT_PAGER"] = "cat"
+    return env
+
+
+class DirTree:
+    """A plain directory (an unpacked tarball, a fixture); symlinks leaving it are ignored."""
+
+    def __init__(self, path: str | Path):
+        self.root = Path(path).resolve()
+        self.label = str(path)
+
+    def _full(self, path: str) -> Path | None:
+        full = (self.root / safe_relpath(path)).resolve()
+        if not full.is_relative_to(self.root) or not full.is_file():
+            return None
+        return full
+
+    def read(self, path: str) -> bytes | None:
+        full = self._full(path)
+        return full.read_bytes() if full else None
+
+    def blob_id(self, path: str) -> str | None:
+        data = self.read(path)
+        return git_blob_id(data) if data is not None else None
+
+    def files(self) -> Iterator[str]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                if full.is_symlink():
+                    continue
+                yield full.relative_to(self.root).as_posix()
+
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+        pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
+        suffixes = tuple(p.lstrip("*") for p in pathspecs)
+        hits = []
+        for path in self.files():
+            if not path.endswith(suffixes):
+                continue
+            data = self.read(path)
+            if data is not None and pattern.search(data):
+                hits.append(path)
+        return hits
+
+
+class OverlayTree:
+    """``base`` with some files replaced, added (bytes) or deleted (None): a tree after some patches."""
+
+    def __init__(self, base: TreeSource, changes: dict[str, bytes | None] | None = None):
+        self.base = base
+        self.changes: dict[str, bytes | None] = dict(changes or {})
+        self.label = f"{base.label} + {len(self.changes)} changed files"
+
+    def read(self, path: str) -> bytes | None:
+        if path in self.changes:
+            return self.changes[path]
+        return self.base.read(path)
+
+    def blob_id(self, path: str) -> str | None:
+        if path in self.changes:
+            data = self.changes[path]
+            return git_blob_id(data) if data is not None else None
+        return self.base.blob_id(path)
+
+    def files(self) -> Iterator[str]:
+        seen = set()
+        for path in self.base.files():
+            seen.add(path)
+            if self.changes.get(path, b"") is not None:
+                yield path
+        for path, data in self.changes.items():
+            if path not in seen and data is not None:
+                yield path
+
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+        pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
+        suffixes = tuple(p.lstrip("*") for p in pathspecs)
+        hits = [p for p in self.base.grep_word(word, pathspecs) if p not in self.changes]
+        for path, data in self.changes.items():
+            if data is not None and path.endswith(suffixes) and pattern.search(data):
+                hits.append(path)
+        return sorted(hits)
+
+    def with_changes(self, changes: dict[str, bytes | None]) -> OverlayTree:
+        return OverlayTree(self.base, {**self.changes, **changes})
+
+
+def open_tree(path: str | Path, rev: str | None = None) -> TreeSource:
+    """A git revision when ``path`` is a repository (default HEAD), else the plain directory."""
+    p = Path(path)
+    if not p.exists():
+        raise GitError(f"{path}: no such tree")
+    if (p / ".git").exists() or (p / "HEAD").is_file() and (p / "objects").is_dir():
+        return GitTree(p, rev or "HEAD")
+    if rev:
+        raise GitError(f"{path} is not a git repository: --rev/--base need one")
+    if not p.is_dir():
+        raise GitError(f"{path}: not a directory")
+    return DirTree(p)

@@ -1,0 +1,128 @@
+"""Read-only trees and in-memory application of kernel patches."""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from reviewbot.c.apply import apply_patch, apply_series
+from reviewbot.c.tree import DirTree, GitTree, OverlayTree, open_tree, safe_relpath
+from reviewbot.errors import UnsafePathError
+from reviewbot.model import Patch
+from tests.conftest import FIXTURES
+
+MINI = FIXTURES / "trees/mini-linux"
+LINUX = Path.home() / ".cache/reviewbot/linux-6.1"
+
+DAX_PATCH = (FIXTURES / "apply/device-dax-insert-mixed.patch").read_text()
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../x.c", "mm/../../x.c", "a\x00b", "", ".git/config", "~/x"])
+def test_unsafe_paths_are_rejected(path):
+    with pytest.raises(UnsafePathError):
+        safe_relpath(path)
+
+
+def test_hunk_applies_at_its_line_and_with_an_offset():
+    tree = DirTree(MINI)
+    changes, failed = apply_patch(tree, DAX_PATCH)
+    assert failed == []
+    after = changes["drivers/dax/device.c"].after.decode()
+    assert "return vmf_insert_mixed(vmf->vma, vmf->address, pfn, false);" in after
+    shifted = DAX_PATCH.replace("@@ -130,7 +130,7 @@", "@@ -118,7 +118,7 @@")
+    changes, failed = apply_patch(tree, shifted)
+    assert failed == [] and changes["drivers/dax/device.c"].offsets == [12]
+
+
+def test_hunk_that_does_not_match_is_reported_with_its_header():
+    broken = DAX_PATCH.replace("-\treturn vmf_insert_mixed(vmf->vma, vmf->address, pfn);",
+                               "-\treturn vmf_insert_pfn(vmf->vma, vmf->address, pfn);")
+    changes, failed = apply_patch(DirTree(MINI), broken)
+    assert changes == {}
+    assert [(f.path, f.hunk) for f in failed] == [("drivers/dax/device.c", "@@ -130,7 +130,7 @@")]
+
+
+def test_new_deleted_and_escaping_files():
+    diff = ("diff --git a/mm/new.c b/mm/new.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/new.c\n@@ -0,0 +1,2 @@\n"
+            "+// SPDX-License-Identifier: GPL-2.0\n+int x;\n"
+            "diff --git a/include/linux/mm.h b/include/linux/mm.h\ndeleted file mode 100644\n--- a/include/linux/mm.h\n"
+            "+++ /dev/null\n@@ -1,1 +0,0 @@\n-/* SPDX-License-Identifier: GPL-2.0 */\n")
+    changes, failed = apply_patch(DirTree(MINI), diff)
+    assert failed == []
+    assert changes["mm/new.c"].before is None and changes["mm/new.c"].after.endswith(b"int x;\n")
+    assert changes["include/linux/mm.h"].after is None
+    evil = "--- a/../../etc/passwd\n+++ b/../../etc/passwd\n@@ -1 +1 @@\n-root\n+evil\n"
+    changes, failed = apply_patch(DirTree(MINI), evil)
+    assert changes == {} and "leaves the tree" in failed[0].reason
+
+
+def test_series_continues_after_a_patch_that_fails():
+    good = Patch(1, 3, "device-dax: pass false", "A <a@x>", "", diff_text=DAX_PATCH)
+    bad = Patch(2, 3, "broken", "A <a@x>", "", diff_text=DAX_PATCH)  # already applied: context gone
+    third = Patch(3, 3, "again", "A <a@x>", "", diff_text=DAX_PATCH.replace("pfn, false)", "pfn, true)")
+                  .replace("-\treturn vmf_insert_mixed(vmf->vma, vmf->address, pfn);",
+                           "-\treturn vmf_insert_mixed(vmf->vma, vmf->address, pfn, false);"))
+    steps = apply_series(DirTree(MINI), [good, bad, third])
+    assert [s.applied for s in steps] == [True, False, True]
+    assert b"pfn, true);" in steps[2].tree_after.read("drivers/dax/device.c")
+
+
+def test_overlay_grep_sees_changes_not_base():
+    tree = OverlayTree(DirTree(MINI), {"fs/dax.c": b"int vmf_insert_mixed_x;\n",
+                                       "mm/extra.c": b"vmf_insert_mixed();\n"})
+    hits = tree.grep_word("vmf_insert_mixed")
+    assert "fs/dax.c" not in hits and "mm/extra.c" in hits and "drivers/dax/device.c" in hits
+
+
+def test_git_tree_reads_objects_without_touching_the_checkout(tmp_path):
+    repo = tmp_path / "linux"
+    (repo / "mm").mkdir(parents=True)
+    env = dict(os.environ, GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@x", GIT_COMMITTER_NAME="A",
+               GIT_COMMITTER_EMAIL="a@x")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    (repo / "mm/memory.c").write_bytes((MINI / "mm/memory.c").read_bytes())
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "base"], check=True, env=env)
+    (repo / "mm/memory.c").write_text("uncommitted edits stay\n")
+    tree = open_tree(repo)
+    assert isinstance(tree, GitTree)
+    assert tree.read("mm/memory.c") == (MINI / "mm/memory.c").read_bytes()
+    assert tree.grep_word("vmf_insert_mixed") == ["mm/memory.c"]
+    assert (repo / "mm/memory.c").read_text() == "uncommitted edits stay\n"
+
+
+@pytest.mark.skipif(not (LINUX / ".git").is_dir(), reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
+def test_debian_kernel_patches_round_trip_on_linux_6_1(corpus):
+    """Each Debian patch, reverse-applied by git onto 6.1, is applied forward in memory and must give
+    back exactly the 6.1 files."""
+    from reviewbot.ingest.diff import parse_diff
+    from reviewbot.ingest.mailinfo import split_patch_body
+    from reviewbot.ingest.mailread import read_messages
+
+    base = GitTree(LINUX, "base")
+    checked = 0
+    for path in sorted((corpus / "debian-linux-patches").rglob("*.patch"))[:40]:
+        diff = split_patch_body(read_messages(path).messages[0].body).diff
+        if not diff:
+            continue
+        patchset = parse_diff(diff)
+        with tempfile.TemporaryDirectory() as tmp:
+            for pf in patchset:
+                rel = pf.path
+                data = base.read(rel)
+                if data is not None:
+                    os.makedirs(os.path.dirname(os.path.join(tmp, rel)), exist_ok=True)
+                    Path(tmp, rel).write_bytes(data)
+            reverse = subprocess.run(["git", "apply", "-R", "-"], input=diff.encode(), cwd=tmp, capture_output=True)
+            if reverse.returncode:
+                continue  # does not reverse-apply on 6.1: not a round trip candidate
+            pre = {str(p.relative_to(tmp)): p.read_bytes() for p in Path(tmp).rglob("*") if p.is_file()}
+        pre.update({pf.path: None for pf in patchset if pf.is_added_file})
+        changes, failed = apply_patch(OverlayTree(base, pre), diff)
+        assert failed == [], path.name
+        assert all(c.after == base.read(p) for p, c in changes.items()), path.name
+        checked += 1
+    assert checked >= 20
