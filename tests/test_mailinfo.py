@@ -314,3 +314,12 @@ def test_no_inbody_headers_option_matches_git(corpus, n):
     assert parts.commit_message == _trimmed((corpus / T5100 / f"msg{suffix}").read_text(encoding="utf-8"))
     assert parts.patch == (corpus / T5100 / f"patch{suffix}").read_text(encoding="utf-8")
     assert _info_text(mail_info(msg, parts)) == (corpus / T5100 / f"info{suffix}").read_text(encoding="utf-8")
+
+
+def test_quoted_from_differs_from_git_default_on_purpose(corpus):
+    """quoted-from.in was written by an mboxo writer that escaped "From the depths" as ">From";
+    git's mailsplit (no --mboxrd) keeps the ">", reviewbot always undoes one level (mboxrd rule)."""
+    (msg,) = read_messages(corpus / T5100 / "quoted-from.in").messages
+    git_msg = (corpus / T5100 / "quoted-from.expect").read_text(encoding="utf-8")
+    assert git_msg.startswith(">From the depths of history")
+    assert split_patch_body(msg.body).commit_message == _trimmed(git_msg[1:])
