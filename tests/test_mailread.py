@@ -393,3 +393,13 @@ def test_utf8_body_with_one_latin1_line_keeps_the_utf8_lines():
     msg = parse_message(HEAD + b"Content-Type: text/plain; charset=utf-8\n\n" + body)
     assert "Signed-off-by: Rafał Miłecki <zajec5@gmail.com>\n" in msg.body
     assert msg.body.endswith("-Author: Jörg\n+Author: Jörg Name\n")
+
+
+def test_gzip_that_expands_past_the_input_limit_is_refused(tmp_path, monkeypatch):
+    import reviewbot.ingest.mailread as mailread
+
+    monkeypatch.setattr(mailread, "MAX_INPUT_BYTES", 4096)
+    (tmp_path / "bomb.mbox.gz").write_bytes(gzip.compress(b"From 1 Mon Sep 17 00:00:00 2001\n" + HEAD + b"\n"
+                                                          + b"x" * 100_000))
+    with pytest.raises(InputError, match="expands to more than 4096 bytes"):
+        read_messages(tmp_path / "bomb.mbox.gz")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import re
 import sys
 from dataclasses import dataclass, field
@@ -138,12 +139,12 @@ def _read_maildir(path: Path, result: MailReadResult) -> None:
 def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail: bool = False) -> None:
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            if quiet_non_mail:
-                result.skipped.append(Skipped(source, f"broken gzip data ({exc})"))
+            data = _gunzip(data)
+        except InputError as exc:
+            if quiet_non_mail:  # one bad file in a folder is reported; the others are still read
+                result.skipped.append(Skipped(source, str(exc)))
                 return
-            raise InputError(f"{source}: broken gzip data ({exc})") from None
+            raise InputError(f"{source}: {exc}") from None
     if _looks_binary(data):
         if quiet_non_mail:
             result.skipped.append(Skipped(source, "binary data, not mail"))
@@ -169,6 +170,18 @@ def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail:
             result.skipped.append(Skipped(source, "not mail"))
     elif not quiet_non_mail:
         raise InputError(f"{source}: empty")
+
+
+def _gunzip(data: bytes) -> bytes:
+    """Decompress at most the input limit: a small .gz can expand past what fits in memory."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            data = gz.read(MAX_INPUT_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"broken gzip data ({exc})") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"expands to more than {MAX_INPUT_BYTES} bytes, more than reviewbot reads")
+    return data
 
 
 def _first_separator(data: bytes) -> int | None:
