@@ -20,6 +20,8 @@ from reviewbot.ingest.subject import parse_subject
 from reviewbot.model import Message, Thread
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# How long after a cover letter a header-less [PATCH n/N] may arrive and still join it.
+HEADERLESS_WINDOW = timedelta(days=2)
 
 
 def _sort_key(pair: tuple[int, Message]):
@@ -78,7 +80,7 @@ def _attach_headerless(messages: list[Message], by_id: dict[str, Message], paren
         headerless = msg.msgid not in parent and not msg.in_reply_to and not msg.references
         target: Message | None = None
         if info.is_reply:
-            if headerless:
+            if headerless and info.subject:  # "Re:" alone names nothing to attach to
                 target = originals.get(_subject_key(info)) or originals.get((info.subject.lower(),))
         elif info.total is not None and info.index is not None:
             key = (msg.from_email.lower(), info.version, info.total, tuple(p.lower() for p in info.topic_prefixes))
@@ -92,12 +94,9 @@ def _attach_headerless(messages: list[Message], by_id: dict[str, Message], paren
         if target is not None and target is not msg and _not_after(target, msg) \
                 and not _is_ancestor(msg.msgid, target.msgid, parent):
             parent[msg.msgid] = target.msgid
-        if not info.is_reply:
+        if not info.is_reply and info.subject:
             originals.setdefault(_subject_key(info), msg)
             originals.setdefault((info.subject.lower(),), msg)
-
-
-HEADERLESS_WINDOW = timedelta(days=2)
 
 
 def _subject_key(info) -> tuple:
