@@ -403,3 +403,10 @@ def test_gzip_that_expands_past_the_input_limit_is_refused(tmp_path, monkeypatch
                                                           + b"x" * 100_000))
     with pytest.raises(InputError, match="expands to more than 4096 bytes"):
         read_messages(tmp_path / "bomb.mbox.gz")
+
+
+def test_seed_directory_reads_all_five_archive_texts(seeds):
+    result = read_messages(seeds)
+    assert [m.msgid.split("_")[0] for m in result.messages] == ["seed-000", "seed-001", "seed-002", "seed-003",
+                                                                "seed-004"]
+    assert result.skipped == []

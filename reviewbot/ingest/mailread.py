@@ -37,6 +37,7 @@ from reviewbot.ingest.decode import (
     header_values,
     split_from,
 )
+from reviewbot.ingest.mailinfo import looks_like_patch
 from reviewbot.model import Message, Skipped
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -53,6 +54,8 @@ _MAIL_HEADERS = {b"from", b"subject", b"message-id", b"date", b"received", b"ret
 _ARCHIVE_FIELD = re.compile(r"^(From|Date|Subject|To|Cc|Message-ID|In-Reply-To):\s*(.*)$", re.I)
 # "Ross Zwisler b2770da642 mm: add vm_insert_mixed_mkwrite()": author, abbreviated commit, subject
 _COMMIT_LINE = re.compile(r"^(?P<name>[^\s\d:<>][^:<>]*?) (?P<sha>[0-9a-f]{7,40}) (?P<subject>\S.*)$")
+# "On Fri 21-07-17 16:39:53, Ross Zwisler wrote: > ...": the attribution line of a reply
+_ATTRIBUTION = re.compile(r"\bwrote:\s*>")
 _ARCHIVE_DATE = re.compile(r"^(?:[A-Z][a-z]{2},? )?([A-Z][a-z]{2}) (\d{1,2}),? (\d{4}) -? ?(\d\d:\d\d:\d\d)"
                            r"(?: ([A-Z]{3,4}))?")
 _ZONE_HOURS = {"UTC": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
@@ -349,7 +352,8 @@ def parse_archive_page(data: bytes, source: str, strict: bool = False) -> Messag
     like "Wed Jan 27 2016 - 00:23:44 EST"), then the body; or a first line "Author Name <sha>
     subject" (a commit listing) followed by the message; or bare text. The message gets a stable
     Message-ID made from the file name. With ``strict`` (files met while walking a directory),
-    bare text is not taken for mail and None is returned.
+    bare text is taken for mail only when it reads like one (a reply's "... wrote:" followed by
+    quoted text) or carries a diff; otherwise None is returned.
     """
     text = decode_bytes(data, None).replace("\r\n", "\n")
     lines = text.split("\n")
@@ -375,8 +379,8 @@ def parse_archive_page(data: bytes, source: str, strict: bool = False) -> Messag
             i += 1
         if not fields:  # no header block at all: the whole text is the body
             i, subject = 0, ""
-    if strict and not fields:
-        return None
+    if strict and not fields and not (_ATTRIBUTION.search(text[:4096]) or looks_like_patch(text)):
+        return None  # a README or a quilt "series" file beside the patches, not a mail
     body = "\n".join(lines[i:]).strip("\n") + "\n"
     name, email = split_from(fields.get("from", ""))
     if not email:  # archives often print the name only
