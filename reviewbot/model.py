@@ -51,7 +51,7 @@ class Message:
 @dataclass
 class Thread:
     root: Message
-    messages: list[Message] = field(default_factory=list)  # root first, then date order
+    messages: list[Message] = field(default_factory=list)  # root first, each reply after its parent
     children: dict[str, list[str]] = field(default_factory=dict)  # msgid -> reply msgids
 
     def replies_to(self, msgid: str) -> list[Message]:

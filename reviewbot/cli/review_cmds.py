@@ -1,0 +1,89 @@
+"""`reviewbot review`, `reviewbot callers`: the C engine's commands (wiring only)."""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from reviewbot.cli.app import app
+from reviewbot.model import Severity
+
+
+class ReviewFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def review(
+    input: str = typer.Argument(..., help="mailbox, patch file or directory, - for stdin, or a git range A..B"),
+    tree: Path = typer.Option(..., "--tree", "-t", help="kernel tree: a git repository or a plain directory"),
+    base: str = typer.Option(None, "--base", help="commit the series applies to (default: base-commit:, "
+                                                   "blob ids of the diffs, then HEAD)"),
+    format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", "-f"),
+    output: Path = typer.Option(None, "--output", "-o", help="write the report to this file"),
+    checkpatch: bool = typer.Option(False, "--checkpatch", help="also run the tree's scripts/checkpatch.pl"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="do not read or write the parse cache"),
+    fail_on: Severity = typer.Option(None, "--fail-on", help="exit 1 when a finding is at or above this severity"),
+) -> None:
+    """Apply a series to its tree in memory and review it: every call site of every changed API after
+    every patch, then the rules. The tree is only read."""
+    from reviewbot.pipeline import ReviewOptions, review_input
+    from reviewbot.report import json_report, text
+
+    reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch, use_cache=not no_cache))
+    if format is ReviewFormat.json:
+        _write(json_report.render(reviews), output)
+    else:
+        _write(text.render(reviews, color=output is None and text.use_color(sys.stdout)), output)
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for r in reviews for f in r.findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def callers(
+    symbol: str = typer.Argument(..., help="function name"),
+    tree: Path = typer.Option(..., "--tree", "-t", help="kernel tree: a git repository or a plain directory"),
+    rev: str = typer.Option(None, "--rev", help="revision of a git tree (default HEAD)"),
+    format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", "-f"),
+) -> None:
+    """Every call site of SYMBOL with its enclosing function, its definitions and prototypes, and the
+    places that store it as a value (ops tables)."""
+    from reviewbot.c.cache import FactsCache
+    from reviewbot.c.callsites import callers_report
+    from reviewbot.c.tree import open_tree
+    from reviewbot.errors import InputError
+
+    if not symbol.isidentifier():
+        raise InputError(f"{symbol!r} is not a C identifier")
+    source = open_tree(tree, rev)
+    cache = FactsCache()
+    try:
+        report = callers_report(symbol, source, cache)
+    finally:
+        cache.close()
+    if format is ReviewFormat.json:
+        typer.echo(json.dumps({"symbol": symbol, "tree": source.label, **report}, indent=2))
+        return
+    for d in report["definitions"]:
+        typer.echo(f"{d['file']}:{d['line']}: definition: {d['signature']}{' (static)' if d['static'] else ''}")
+    for p in report["prototypes"]:
+        typer.echo(f"{p['file']}:{p['line']}: prototype: {p['signature']}")
+    for e in report["exports"]:
+        typer.echo(f"{e['file']}:{e['line']}: {e['macro']}({symbol})")
+    for c in report["calls"]:
+        typer.echo(f"{c['file']}:{c['line']}: {c['caller'] or '(file scope)'}: {symbol}({', '.join(c['args'])})")
+    for v in report["values"]:
+        typer.echo(f"{v['file']}:{v['line']}: stored in .{v['field']}")
+    typer.echo(f"{len(report['calls'])} calls, {len(report['definitions'])} definitions, "
+               f"{len(report['prototypes'])} prototypes, {len(report['values'])} uses as a value")

@@ -1,0 +1,149 @@
+"""The review of one series against a tree: base, in-memory apply, call sites, rules, checkpatch.
+
+INPUT is a mailbox / patch directory (read through ingest) or a git range inside the tree. The
+user's tree is only read. The result is a model.Review for the report layer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.c.apply import StepResult, apply_series
+from reviewbot.c.base import find_base
+from reviewbot.c.cache import FactsCache
+from reviewbot.c.callsites import verify_series
+from reviewbot.c.tree import DirTree, GitTree, TreeSource, open_tree
+from reviewbot.config import Config, load_config
+from reviewbot.errors import GitError, InputError
+from reviewbot.ingest.gitrange import commits_in, is_range, open_repo, series_from_git
+from reviewbot.ingest.load import load_mail
+from reviewbot.ingest.series import fill_partial_reroll
+from reviewbot.model import Finding, Review, Series, Severity, Skipped
+
+
+@dataclass
+class ReviewOptions:
+    base: str | None = None
+    checkpatch: bool = False
+    use_cache: bool = True
+    config: Config | None = None
+
+
+@dataclass
+class Loaded:
+    series: list[Series] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    range_base: str | None = None  # for git ranges: the commit the range starts from
+
+
+def load_input(input_: str, tree: str) -> Loaded:
+    """A mailbox path (or -) becomes the newest version of each series in it; ``A..B`` or a single
+    revision that is not a file becomes the commits of that range in the tree."""
+    if input_ != "-" and not Path(input_).exists():
+        if not _is_git(tree):
+            raise InputError(f"{input_}: no such file, and {tree} is not a git tree to read a range from")
+        skipped: list[Skipped] = []
+        series = series_from_git(tree, input_, skipped)
+        repo = open_repo(tree)
+        first = commits_in(repo, input_)[0]
+        parents = repo.commit(first).parents
+        base = parents[0].hexsha if parents else None
+        return Loaded([series], skipped, base if is_range(input_) or parents else None)
+    data = load_mail(input_)
+    found = [fill_partial_reroll(g) for g in data.groups]
+    found = [s for s in found if s.patches and not s.is_pull_request]
+    if not found:
+        raise InputError(f"{input_}: no patches found ({len(data.messages)} messages read)")
+    return Loaded(found, list(data.skipped))
+
+
+def _is_git(tree: str) -> bool:
+    p = Path(tree)
+    return (p / ".git").exists() or ((p / "HEAD").is_file() and (p / "objects").is_dir())
+
+
+def review_series(series: Series, tree_path: str, options: ReviewOptions | None = None,
+                  range_base: str | None = None) -> Review:
+    options = options or ReviewOptions()
+    review = Review(series=series, tree=str(tree_path))
+    tree: TreeSource
+    if _is_git(tree_path):
+        if range_base and not options.base:
+            commit, how = range_base, "start of the range"
+        else:
+            commit, how = find_base(str(tree_path), series, options.base)
+        tree = GitTree(tree_path, commit)
+        review.base, review.base_source = commit, how
+    else:
+        if options.base:
+            raise GitError(f"--base needs a git tree; {tree_path} is a plain directory")
+        tree = open_tree(tree_path)
+        review.base, review.base_source = str(tree_path), "directory"
+    steps = apply_series(tree, series.patches)
+    review.findings.extend(_apply_findings(steps))
+    review.skipped.extend(_apply_skips(steps))
+    cache = FactsCache(enabled=options.use_cache)
+    try:
+        findings, skipped, _ = verify_series(steps, cache)
+    finally:
+        cache.close()
+    review.findings.extend(findings)
+    review.skipped.extend(skipped)
+    if options.checkpatch:
+        _run_checkpatch(review, steps, tree_path)
+    config = options.config or load_config(tree_path if isinstance(tree, DirTree) else None)
+    review.findings = config.apply(review.findings)
+    review.findings.sort(key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
+    if isinstance(tree, GitTree):
+        tree.close()
+    return review
+
+
+def _apply_findings(steps: list[StepResult]) -> list[Finding]:
+    out = []
+    for step in steps:
+        for failed in step.failed:
+            line = 0
+            if failed.hunk.startswith("@@ -"):
+                line = int(failed.hunk[4:].split(",")[0].split(" ")[0])
+            where = f"{failed.hunk} " if failed.hunk else ""
+            out.append(Finding(failed.path or "(patch)", line, "RB-APPLY", Severity.ERROR,
+                               f"patch {step.patch.index} does not apply: {where}{failed.reason}",
+                               step.patch.index, "rebase the series on the tree it is meant for, or pass --base"))
+    return out
+
+
+def _apply_skips(steps: list[StepResult]) -> list[Skipped]:
+    return [Skipped(f"patch {s.patch.index}/{s.patch.total}", "does not apply: not analysed", s.patch.index)
+            for s in steps if not s.applied]
+
+
+def _run_checkpatch(review: Review, steps: list[StepResult], tree_path: str) -> None:
+    from reviewbot.checks import checkpatch
+
+    if checkpatch.find_script(tree_path) is None:
+        review.skipped.append(Skipped("checkpatch", f"{tree_path} has no scripts/checkpatch.pl"))
+        return
+    found: list[Finding] = []
+    for step in steps:
+        text = _as_mail(step.patch)
+        result = checkpatch.run(tree_path, text, step.patch.index)
+        found.extend(result.findings)
+        review.skipped.extend(result.skipped)
+    review.findings.extend(checkpatch.dedupe(review.findings, found))
+
+
+def _as_mail(patch) -> str:
+    """The patch as checkpatch expects it: a commit message, '---', the diff."""
+    return (f"From: {patch.author}\nSubject: [PATCH] {patch.subject}\n\n{patch.commit_message.rstrip()}\n"
+            f"---\n{patch.diff_text}")
+
+
+def review_input(input_: str, tree_path: str, options: ReviewOptions | None = None) -> list[Review]:
+    if not Path(tree_path).exists():
+        raise InputError(f"--tree {tree_path}: no such directory")
+    loaded = load_input(input_, tree_path)
+    reviews = [review_series(s, tree_path, options, loaded.range_base) for s in loaded.series]
+    if reviews:
+        reviews[0].skipped[:0] = loaded.skipped
+    return reviews

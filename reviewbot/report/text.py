@@ -1,0 +1,73 @@
+"""Terminal output of a review, with rich: findings grouped by patch and file, a one-line total.
+
+Colour only on a terminal and without NO_COLOR; otherwise the same text, plain and stable.
+"""
+from __future__ import annotations
+
+import io
+import os
+from collections import defaultdict
+
+from rich.console import Console
+from rich.text import Text
+
+from reviewbot.model import Finding, Review, Severity
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def summary_line(findings: list[Finding], patches: int) -> str:
+    counts = {sev: sum(1 for f in findings if f.severity is sev) for sev in Severity}
+    touched = len({f.patch for f in findings if f.patch is not None})
+    if not findings:
+        return f"no findings in {patches} patch{'es' if patches != 1 else ''}"
+    parts = [f"{n} {sev.value}{'s' if n != 1 else ''}" for sev, n in
+             ((Severity.ERROR, counts[Severity.ERROR]), (Severity.WARNING, counts[Severity.WARNING]),
+              (Severity.INFO, counts[Severity.INFO])) if n]
+    return (f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({', '.join(parts)}) "
+            f"in {touched} of {patches} patch{'es' if patches != 1 else ''}")
+
+
+def render(reviews: list[Review], color: bool | None = None, width: int = 100) -> str:
+    if color is None:
+        color = False
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False,
+                      soft_wrap=True)
+    for review in reviews:
+        _render_one(console, review)
+    return buffer.getvalue()
+
+
+def use_color(stream) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+
+
+def _render_one(console: Console, review: Review) -> None:
+    s = review.series
+    console.print(Text(f"v{s.version}: {s.subject}", style="bold"))
+    console.print(f"base: {review.base} ({review.base_source})")
+    by_patch: dict[int | None, list[Finding]] = defaultdict(list)
+    for f in review.findings:
+        by_patch[f.patch].append(f)
+    subjects = {p.index: p.subject for p in s.patches}
+    for index in sorted(by_patch, key=lambda i: (i is None, i or 0)):
+        title = f"[{index}/{len(s.patches)}] {subjects.get(index, '')}" if index else "series"
+        console.print()
+        console.print(Text(title, style="bold"))
+        by_file: dict[str, list[Finding]] = defaultdict(list)
+        for f in by_patch[index]:
+            by_file[f.file].append(f)
+        for path, findings in by_file.items():
+            console.print(f"  {path}")
+            for f in findings:
+                line = Text(f"    {path}:{f.line}: ")
+                line.append(f.severity.value, style=_STYLE[f.severity])
+                line.append(f" [{f.rule}] {f.message}")
+                console.print(line)
+                if f.hint:
+                    console.print(f"      hint: {f.hint}")
+    for skip in review.skipped:
+        console.print(f"skipped: {skip.what}: {skip.reason}")
+    console.print()
+    console.print(summary_line(review.findings, len(s.patches)))
