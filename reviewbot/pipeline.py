@@ -85,6 +85,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     cache = FactsCache(enabled=options.use_cache)
     try:
         findings, skipped, _ = verify_series(steps, cache)
+        findings.extend(run_checks(steps, cache))
     finally:
         cache.close()
     review.findings.extend(findings)
@@ -97,6 +98,17 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     if isinstance(tree, GitTree):
         tree.close()
     return review
+
+
+def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
+    """The reviewer analyses of reviewbot/checks, one applied patch at a time."""
+    from reviewbot.checks import near_duplicate
+
+    found: list[Finding] = []
+    for step in steps:
+        if step.applied:
+            found.extend(near_duplicate.check_step(step, cache))
+    return found
 
 
 def _apply_findings(steps: list[StepResult]) -> list[Finding]:

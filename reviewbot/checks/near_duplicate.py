@@ -1,0 +1,140 @@
+"""Near-duplicate new functions: "X() is the same as Y() except it passes true instead of false:
+add a parameter instead of a new helper".
+
+Every function a patch adds is compared with the functions of its own file and of the other C
+files in its directory, as the tree stands after the patch. Bodies are compared as token streams
+from tree-sitter (comments and layout ignored); a new function whose tokens match an existing one
+almost everywhere is reported with the twin's place and the exact tokens that differ.
+"""
+from __future__ import annotations
+
+import difflib
+import posixpath
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from reviewbot.c.apply import StepResult
+from reviewbot.c.cache import FactsCache
+from reviewbot.c.extract import FunctionDef, extract
+from reviewbot.c.parse import blank_annotations, parse
+from reviewbot.model import Finding, Severity
+
+RULE = "RB-NEAR-DUP"
+MIN_TOKENS = 8  # shorter bodies ("return x;") are alike by nature
+MIN_RATIO = 0.85
+MAX_DIFFERENCES = 3
+MAX_DIR_FILES = 60  # directories larger than this: only the patch's own files are compared
+
+
+@dataclass
+class Token:
+    text: str
+    callee: str | None  # the function whose call this token is an argument of
+
+
+def body_tokens(source: bytes, fn: FunctionDef) -> list[Token]:
+    """Leaf tokens of a function body, each with the call it sits in (for describing differences)."""
+    blanked = blank_annotations(source)
+    root = parse(blanked, blank=False).root_node
+    body = root.descendant_for_byte_range(fn.body_start, fn.body_end - 1)
+    while body is not None and not (body.start_byte == fn.body_start and body.type == "compound_statement"):
+        body = body.parent
+    if body is None:
+        return []
+    tokens: list[Token] = []
+    _walk(body, blanked, tokens, None)
+    return tokens
+
+
+def _walk(node: Node, source: bytes, out: list[Token], callee: str | None) -> None:
+    if node.type == "comment":
+        return
+    if node.type == "call_expression":
+        fn = node.child_by_field_name("function")
+        name = source[fn.start_byte:fn.end_byte].decode("utf-8", "replace") if fn is not None else None
+        for child in node.children:
+            _walk(child, source, out, name if child.type == "argument_list" else callee)
+        return
+    if node.child_count == 0 or node.type in ("string_literal", "char_literal", "number_literal"):
+        out.append(Token(source[node.start_byte:node.end_byte].decode("utf-8", "replace"), callee))
+        return
+    for child in node.children:
+        _walk(child, source, out, callee)
+
+
+def compare(new: list[Token], old: list[Token]) -> tuple[float, list[str]]:
+    """Similarity of two token streams and the differences, in words."""
+    a, b = [t.text for t in new], [t.text for t in old]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.quick_ratio() < MIN_RATIO:
+        return 0.0, []
+    diffs = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        mine, theirs = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        callee = new[i1].callee if i1 < len(new) else None
+        where = f" to {callee}()" if callee else ""
+        if op == "replace":
+            verb = "passing " if callee else ""
+            diffs.append(f"{verb}`{mine}` instead of `{theirs}`{where}")
+        elif op == "insert":
+            diffs.append(f"lacking `{theirs}`")
+        else:
+            diffs.append(f"adding `{mine}`{where}")
+    return matcher.ratio(), diffs
+
+
+def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
+    findings: list[Finding] = []
+    tree = step.tree_after
+    for path, change in step.changed.items():
+        if not path.endswith(".c") or change.after is None:
+            continue
+        after = extract(change.after, path)
+        before_names = {f.name for f in extract(change.before, path).functions} if change.before else set()
+        added = [f for f in after.functions if f.name not in before_names]
+        if not added:
+            continue
+        candidates = [(path, change.after, f) for f in after.functions]
+        directory = posixpath.dirname(path)
+        siblings = _dir_files(tree, directory, path)
+        for other in siblings:
+            facts = cache.facts(tree, other)
+            data = tree.read(other)
+            if facts is not None and data is not None:
+                candidates.extend((other, data, f) for f in facts.functions)
+        token_cache: dict[tuple[str, str], list[Token]] = {}
+        for fn in added:
+            mine = body_tokens(change.after, fn)
+            if len(mine) < MIN_TOKENS:
+                continue
+            best = None
+            for other_path, data, other in candidates:
+                if other.name == fn.name or (other_path == path and other.name in {a.name for a in added}):
+                    continue
+                key = (other_path, other.name)
+                if key not in token_cache:
+                    token_cache[key] = body_tokens(data, other)
+                theirs = token_cache[key]
+                if len(theirs) < MIN_TOKENS:
+                    continue
+                ratio, diffs = compare(mine, theirs)
+                if ratio >= MIN_RATIO and len(diffs) <= MAX_DIFFERENCES and (best is None or ratio > best[0]):
+                    best = (ratio, other_path, other, diffs)
+            if best is not None:
+                _, other_path, other, diffs = best
+                what = "is identical to" if not diffs else "differs from"
+                detail = "" if not diffs else " only by " + "; ".join(diffs)
+                findings.append(Finding(
+                    path, fn.line, RULE, Severity.WARNING,
+                    f"{fn.name}() {what} {other.name}() ({other_path}:{other.line}){detail}",
+                    step.patch.index,
+                    f"add a parameter to {other.name}() (or share a helper) instead of a near-copy"))
+    return findings
+
+
+def _dir_files(tree, directory: str, exclude: str) -> list[str]:
+    files = [p for p in tree.files() if posixpath.dirname(p) == directory and p.endswith(".c") and p != exclude]
+    return files if len(files) <= MAX_DIR_FILES else []

@@ -1,0 +1,53 @@
+"""Near-duplicate new functions, on the patch that added vm_insert_mixed_mkwrite() (seed thread)."""
+from __future__ import annotations
+
+from reviewbot.c.apply import apply_patch, apply_series
+from reviewbot.c.cache import FactsCache
+from reviewbot.c.tree import DirTree, OverlayTree
+from reviewbot.checks.near_duplicate import check_step
+from reviewbot.ingest.load import load_mail
+from tests.conftest import FIXTURES
+
+CASE = FIXTURES / "checks/near-duplicate"
+MINI = FIXTURES / "trees/mini-linux"
+
+
+def _base() -> OverlayTree:
+    """Linux 6.1's mm/memory.c excerpt as it was before vmf_insert_mixed_mkwrite() existed."""
+    changes, failed = apply_patch(DirTree(MINI), (CASE / "base-from-mini-linux.diff").read_text())
+    assert failed == []
+    return OverlayTree(DirTree(MINI), {p: c.after for p, c in changes.items()})
+
+
+def _findings(patch_file: str):
+    (group,) = load_mail(CASE / patch_file).groups
+    (step,) = apply_series(_base(), group.newest.patches)
+    assert step.applied
+    return check_step(step, FactsCache(enabled=False))
+
+
+def test_new_function_that_only_flips_a_flag_is_reported_with_its_twin():
+    (finding,) = _findings("add-mkwrite-twin.patch")
+    assert (finding.file, finding.line, finding.rule, finding.patch) == ("mm/memory.c", 467, "RB-NEAR-DUP", 1)
+    assert finding.message == ("vmf_insert_mixed_mkwrite() differs from vmf_insert_mixed() (mm/memory.c:455) "
+                               "only by passing `true` instead of `false` to __vm_insert_mixed()")
+    assert "add a parameter" in finding.hint
+
+
+def test_the_bundled_series_adds_no_near_duplicate():
+    (group,) = load_mail(FIXTURES / "series/insert-pfn-mkwrite").groups
+    steps = apply_series(DirTree(MINI), group.newest.patches)
+    assert [f for s in steps for f in check_step(s, FactsCache(enabled=False))] == []
+
+
+def test_new_function_with_a_different_body_is_not_reported(tmp_path):
+    text = (CASE / "add-mkwrite-twin.patch").read_text().replace(
+        "+	return __vm_insert_mixed(vma, addr, pfn, vma->vm_page_prot, true);",
+        "+	if (!(vma->vm_flags & VM_SHARED))\n+		return VM_FAULT_SIGBUS;\n"
+        "+	return insert_pfn(vma, addr, pfn, vma->vm_page_prot, true);")
+    text = text.replace("@@ -459,6 +459,17 @@", "@@ -459,6 +459,19 @@")
+    (tmp_path / "p.patch").write_text(text)
+    (group,) = load_mail(tmp_path / "p.patch").groups
+    (step,) = apply_series(_base(), group.newest.patches)
+    assert step.applied
+    assert check_step(step, FactsCache(enabled=False)) == []
