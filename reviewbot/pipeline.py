@@ -86,6 +86,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     try:
         findings, skipped, _ = verify_series(steps, cache)
         findings.extend(run_checks(steps, cache))
+        findings.extend(run_rule_pack(steps, tree))
     finally:
         cache.close()
     review.findings.extend(findings)
@@ -109,6 +110,33 @@ def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
         if step.applied:
             found.extend(near_duplicate.check_step(step, cache))
     return found
+
+
+def run_rule_pack(steps: list[StepResult], tree: TreeSource) -> list[Finding]:
+    """The declarative rules of rules/, on each patch (commit-message rules even when it did not apply)."""
+    from reviewbot.rules.engine import RuleContext, load_rules, run_rules
+
+    rules = load_rules()
+    lookup = _commit_subjects(tree) if isinstance(tree, GitTree) else None
+    found: list[Finding] = []
+    for step in steps:
+        if step.applied:
+            context = RuleContext(read_after=step.tree_after.read, commit_subject=lookup)
+            found.extend(run_rules(rules, step.patch, context))
+        else:
+            found.extend(run_rules([r for r in rules if r.scope == "commit-message"], step.patch,
+                                   RuleContext(commit_subject=lookup)))
+    return found
+
+
+def _commit_subjects(tree: GitTree):
+    import subprocess
+
+    def subject(sha: str) -> str | None:
+        proc = subprocess.run(["git", "-C", tree.repo_path, "log", "-1", "--format=%s", "--end-of-options",
+                               f"{sha}^{{commit}}"], capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+    return subject
 
 
 def _apply_findings(steps: list[StepResult]) -> list[Finding]:

@@ -25,7 +25,8 @@ def test_readme_main_job_prints_the_missed_callers():
     assert proc.returncode == 0, proc.stderr
     assert "drivers/dax/device.c:133: error [RB-API-CALLER]" in proc.stdout
     assert "fs/cramfs/inode.c:425: error [RB-API-CALLER]" in proc.stdout
-    assert proc.stdout.rstrip().endswith("2 findings (2 errors) in 1 of 2 patches")
+    assert "mm/memory.c:458: warning [RB0001] BUG_ON() added" in proc.stdout
+    assert proc.stdout.rstrip().endswith("3 findings (2 errors, 1 warning) in 1 of 2 patches")
     assert "\x1b[" not in proc.stdout  # no colour when not a terminal
 
 

@@ -1,0 +1,78 @@
+"""The commit-message checks a rule can name as its ``condition`` (the only Python rules need).
+
+Each takes the patch and the rule context and yields (line in the commit message, what is wrong);
+line 0 means the message as a whole. Line 1 is the first line after the subject.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from email.utils import parseaddr
+
+from reviewbot.model import Patch
+
+_FIXES = re.compile(r'^(?P<sha>[0-9a-f]{12,40}) \("(?P<subject>.+)"\)$')
+# Debian's DEP-3 patch headers: such patches are a distribution's, not upstream submissions.
+_DEP3 = {"forwarded", "origin", "applied-upstream", "last-update", "description", "reviewed-by-debian"}
+_SIGNOFF = re.compile(r"^Signed-off-by:\s*(.+)$", re.MULTILINE)
+
+
+def _line_of(patch: Patch, needle: str) -> int:
+    for n, line in enumerate(patch.commit_message.split("\n"), 1):
+        if needle in line:
+            return n
+    return 0
+
+
+def _is_dep3(patch: Patch) -> bool:
+    headers = {k.lower() for k, _ in (patch.message.headers if patch.message else [])}
+    body_fields = {line.split(":", 1)[0].lower() for line in patch.commit_message.split("\n") if ":" in line}
+    fields = headers | body_fields
+    return bool(fields & _DEP3) or any(f.startswith("bug-") for f in fields)
+
+
+def author_signoff(patch: Patch, context) -> Iterator[tuple[int, str]]:
+    if _is_dep3(patch):
+        return
+    # Every Signed-off-by counts, not only the last trailer block: backports add
+    # "(cherry picked from commit ...)" and the backporter's sign-off in a paragraph of their own.
+    signers = {parseaddr(value)[1].lower() for value in _SIGNOFF.findall(patch.commit_message)}
+    if not signers:
+        yield 0, "no Signed-off-by: line"
+        return
+    author_email = parseaddr(patch.author)[1].lower()
+    if author_email and author_email not in signers:
+        yield _line_of(patch, "Signed-off-by:"), f"the author {patch.author} does not sign off"
+
+
+def fixes_tag(patch: Patch, context) -> Iterator[tuple[int, str]]:
+    for t in patch.trailers:
+        if t.name != "Fixes" or t.origin.value != "patch":
+            continue
+        line = _line_of(patch, f"Fixes: {t.value}") or _line_of(patch, "Fixes:")
+        m = _FIXES.match(t.value.strip())
+        if not m:
+            yield line, f'"Fixes: {t.value}" is not of the form Fixes: <12+ hex digits> ("subject")'
+            continue
+        lookup = getattr(context, "commit_subject", None)
+        if lookup is None:
+            continue
+        subject = lookup(m.group("sha"))
+        if subject is None:
+            yield line, f"Fixes: {m.group('sha')} is not a commit of this tree"
+        elif subject.strip() != m.group("subject").strip():
+            yield line, f'Fixes: {m.group("sha")} is "{subject.strip()}", not "{m.group("subject")}"'
+
+
+def self_review(patch: Patch, context) -> Iterator[tuple[int, str]]:
+    author_email = parseaddr(patch.author)[1].lower()
+    for t in patch.trailers:
+        if t.name in ("Reviewed-by", "Acked-by", "Tested-by") and t.email and t.email.lower() == author_email:
+            yield _line_of(patch, f"{t.name}:"), f"{t.name}: {t.person} is the patch's own author"
+
+
+CONDITIONS: dict[str, Callable[[Patch, object], Iterator[tuple[int, str]]]] = {
+    "author-signoff": author_signoff,
+    "fixes-tag": fixes_tag,
+    "self-review": self_review,
+}
