@@ -15,6 +15,9 @@ from reviewbot.model import Severity
 class ReviewFormat(str, Enum):
     text = "text"
     json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+    email = "email"
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -22,6 +25,33 @@ def _write(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         return
     output.write_text(text, encoding="utf-8")
+
+
+def render(reviews, format: ReviewFormat, output: Path | None) -> None:
+    """Write the reviews in the chosen form (the report layer does the rendering)."""
+    from reviewbot.errors import InputError
+    from reviewbot.report import email_reply, json_report, markdown, sarif, text
+
+    if format is ReviewFormat.json:
+        _write(json_report.render(reviews), output)
+    elif format is ReviewFormat.markdown:
+        _write(markdown.render(reviews), output)
+    elif format is ReviewFormat.sarif:
+        from reviewbot.rules.engine import rule_docs
+
+        _write(sarif.render(reviews, rule_docs()), output)
+    elif format is ReviewFormat.email:
+        if output is None:
+            raise InputError("--format email needs -o FILE (an mbox) or -o DIR (an existing directory: a maildir)")
+        replies = [m for r in reviews for m in email_reply.build_replies(r)]
+        if output.is_dir():
+            email_reply.write_maildir(replies, output)
+        else:
+            email_reply.write_mbox(replies, output)
+        print(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'} written to {output} (nothing sent)",
+              file=sys.stderr)
+    else:
+        _write(text.render(reviews, color=output is None and text.use_color(sys.stdout)), output)
 
 
 @app.command()
@@ -39,13 +69,9 @@ def review(
     """Apply a series to its tree in memory and review it: every call site of every changed API after
     every patch, then the rules. The tree is only read."""
     from reviewbot.pipeline import ReviewOptions, review_input
-    from reviewbot.report import json_report, text
 
     reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch, use_cache=not no_cache))
-    if format is ReviewFormat.json:
-        _write(json_report.render(reviews), output)
-    else:
-        _write(text.render(reviews, color=output is None and text.use_color(sys.stdout)), output)
+    render(reviews, format, output)
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for r in reviews for f in r.findings):
         raise typer.Exit(1)
 

@@ -1,0 +1,103 @@
+"""The five output forms of a review, on the bundled series: golden text and markdown, JSON and SARIF
+validated against their schemas, reply mails that parse back and thread under the patch."""
+from __future__ import annotations
+
+import email
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from email import policy
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from reviewbot.pipeline import ReviewOptions, review_input
+from reviewbot.report import email_reply, json_report, markdown, sarif, text
+from reviewbot.rules.engine import rule_docs
+from tests.conftest import FIXTURES, REPO
+
+SERIES = FIXTURES / "series/insert-pfn-mkwrite"
+MINI = FIXTURES / "trees/mini-linux"
+GOLDEN = REPO / "tests/golden"
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    # relative paths, as in the README's command, so the golden files do not depend on the checkout
+    here = os.getcwd()
+    os.chdir(REPO)
+    try:
+        return review_input("fixtures/series/insert-pfn-mkwrite", "fixtures/trees/mini-linux",
+                            ReviewOptions(use_cache=False))
+    finally:
+        os.chdir(here)
+
+
+def _schema(name: str) -> dict:
+    return json.loads(resources.files("reviewbot.report").joinpath("schemas", name).read_text())
+
+
+def test_text_matches_golden_without_colour(reviews):
+    assert text.render(reviews, color=False) == (GOLDEN / "insert-pfn-mkwrite.txt").read_text()
+
+
+def test_text_is_coloured_only_when_asked(reviews):
+    assert "\x1b[" in text.render(reviews, color=True)
+
+
+def test_markdown_matches_golden(reviews):
+    assert markdown.render(reviews) == (GOLDEN / "insert-pfn-mkwrite.md").read_text()
+
+
+def test_json_validates_against_the_documented_schema(reviews):
+    data = json.loads(json_report.render(reviews))
+    jsonschema.Draft202012Validator(_schema("review-v1.schema.json")).validate(data)
+    assert data["schema"] == "reviewbot/review/v1"
+    assert [(f["file"], f["line"], f["rule"]) for f in data["findings"]] == [
+        ("drivers/dax/device.c", 133, "RB-API-CALLER"), ("fs/cramfs/inode.c", 425, "RB-API-CALLER"),
+        ("mm/memory.c", 458, "RB0001")]
+
+
+def test_sarif_validates_against_the_official_schema(reviews):
+    data = json.loads(sarif.render(reviews, rule_docs()))
+    jsonschema.Draft4Validator(_schema("sarif-schema-2.1.0.json")).validate(data)
+    run = data["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["RB-API-CALLER", "RB0001"]
+    assert "## Use instead" in run["tool"]["driver"]["rules"][1]["help"]["markdown"]
+    first = run["results"][0]
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 133}
+
+
+def test_reply_mail_threads_under_the_patch_and_quotes_only_the_hunk(reviews, tmp_path):
+    (reply,) = email_reply.build_replies(reviews[0])
+    path = tmp_path / "replies.mbox"
+    email_reply.write_mbox([reply], path)
+    (parsed,) = list(mailbox.mbox(str(path), factory=lambda f: email.message_from_binary_file(f,
+                                                                                            policy=policy.default)))
+    patch = reviews[0].series.patches[0]
+    assert parsed["In-Reply-To"] == f"<{patch.message.msgid}>"
+    assert parsed["References"].split()[-1] == f"<{patch.message.msgid}>"
+    assert parsed["Subject"] == "Re: [PATCH v2 1/2] mm: add a mkwrite parameter to vmf_insert_mixed()"
+    assert parsed["To"] == "Ross Zwisler <ross.zwisler@linux.intel.com>"
+    assert "Jan Kara <jack@suse.cz>" in parsed["Cc"]
+    body = parsed.get_content()
+    lines = body.split("\n")
+    at = lines.index("> +\tBUG_ON(mkwrite && !(vma->vm_flags & VM_WRITE));")
+    assert lines[at + 1] == "" and lines[at + 2].startswith("[reviewbot RB0001, warning] BUG_ON() added")
+    assert "include/linux/mm.h" not in body and "fs/dax.c" not in body  # hunks without findings are trimmed
+    assert "drivers/dax/device.c:133:" in body  # call sites outside the patch are listed after it
+    assert "Reviewed-by" not in body and "Acked-by" not in body
+
+
+def test_email_form_from_the_command_line_writes_a_maildir(tmp_path):
+    out = tmp_path / "outbox"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "reviewbot", "review", str(SERIES), "--tree", str(MINI),
+                           "--format", "email", "-o", str(out), "--no-cache"], capture_output=True, text=True,
+                          env=dict(os.environ, NO_COLOR="1"), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list(mailbox.Maildir(str(out)))) == 1
+    assert "1 reply written" in proc.stderr
