@@ -12,7 +12,7 @@ from reviewbot.c.apply import StepResult, apply_series
 from reviewbot.c.base import find_base
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.callsites import verify_series
-from reviewbot.c.tree import DirTree, GitTree, TreeSource, open_tree
+from reviewbot.c.tree import GitTree, TreeSource, open_tree
 from reviewbot.config import Config, load_config
 from reviewbot.errors import GitError, InputError
 from reviewbot.ingest.gitrange import commits_in, is_range, open_repo, series_from_git
@@ -93,7 +93,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     review.skipped.extend(skipped)
     if options.checkpatch:
         _run_checkpatch(review, steps, tree_path)
-    config = options.config or load_config(tree_path if isinstance(tree, DirTree) else None)
+    config = options.config or load_config(tree_path)
     review.findings = config.apply(review.findings)
     review.findings.sort(key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
     if isinstance(tree, GitTree):

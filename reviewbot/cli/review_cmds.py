@@ -113,3 +113,44 @@ def callers(
         typer.echo(f"{v['file']}:{v['line']}: stored in .{v['field']}")
     typer.echo(f"{len(report['calls'])} calls, {len(report['definitions'])} definitions, "
                f"{len(report['prototypes'])} prototypes, {len(report['values'])} uses as a value")
+
+
+@app.command()
+def check(
+    range_: str = typer.Argument("@{upstream}..HEAD", metavar="[RANGE]",
+                                 help="commits to check (default: not yet upstream), or a format-patch dir"),
+    fail_on: Severity = typer.Option(None, "--fail-on", help="exit 1 at findings of this severity or worse "
+                                                              "(default: fail_on from reviewbot.toml, else warning)"),
+    format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", "-f"),
+    checkpatch: bool = typer.Option(False, "--checkpatch", help="also run scripts/checkpatch.pl"),
+) -> None:
+    """Pre-submit check, run inside your kernel checkout: review your commits (or format-patch output)
+    against the tree they belong to. Exit 0 when clean, 1 when there are findings at or above
+    --fail-on, 2 for usage or input errors. Nothing in the checkout is changed."""
+    import subprocess
+
+    from reviewbot.config import load_config
+    from reviewbot.errors import GitError
+    from reviewbot.pipeline import ReviewOptions, review_input
+
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    if top.returncode != 0:
+        raise GitError("reviewbot check runs inside a git checkout of the kernel")
+    tree = top.stdout.strip()
+    config = load_config(tree)
+    if range_ == "@{upstream}..HEAD":
+        upstream = subprocess.run(["git", "-C", tree, "rev-parse", "--verify", "-q", "@{upstream}"],
+                                  capture_output=True, text=True)
+        if upstream.returncode != 0:
+            raise GitError("this branch has no upstream: name a range, e.g. reviewbot check origin/master..HEAD")
+    if ".." in range_ and not Path(range_).exists():
+        ahead = subprocess.run(["git", "-C", tree, "rev-list", "--count", "--end-of-options", range_],
+                               capture_output=True, text=True)
+        if ahead.returncode == 0 and ahead.stdout.strip() == "0":
+            typer.echo(f"nothing to check: {range_} has no commits")
+            return
+    reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config))
+    render(reviews, format, None)
+    threshold = fail_on or config.fail_on
+    if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
+        raise typer.Exit(1)
