@@ -1,0 +1,85 @@
+"""Lost side effects: "your new path skips do_wp_page(), which updated mtime: do you still do that?"
+
+For every function a patch changes, the callees it reaches before and after the patch are
+compared: its direct calls and, through the static functions of the same file it calls, theirs
+(a few levels deep). A callee with an effect (data/side_effects.yaml: mtime updates, dirtying,
+unlocks, reference drops, notifications...) that was reached before and is not any more is
+reported with the path that used to reach it.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from reviewbot.c.apply import StepResult
+from reviewbot.c.extract import FileFacts, extract
+from reviewbot.model import Finding, Severity
+
+RULE = "RB-LOST-EFFECT"
+MAX_DEPTH = 3
+
+
+@cache
+def effects() -> list[tuple[re.Pattern, str]]:
+    text = resources.files("reviewbot.checks").joinpath("data", "side_effects.yaml").read_text(encoding="utf-8")
+    return [(re.compile(e["pattern"]), e["effect"]) for e in yaml.safe_load(text)]
+
+
+def effect_of(name: str) -> str | None:
+    for pattern, effect in effects():
+        if pattern.search(name):
+            return effect
+    return None
+
+
+def reachable(facts: FileFacts, start: str) -> dict[str, list[str]]:
+    """callee -> the call path from ``start`` (through the file's static functions) that reaches it."""
+    statics = {f.name for f in facts.functions if f.is_static}
+    calls_of: dict[str, list[str]] = {}
+    for c in facts.calls:
+        if c.caller:
+            calls_of.setdefault(c.caller, []).append(c.callee)
+    paths: dict[str, list[str]] = {}
+    frontier = [(start, [start])]
+    for _ in range(MAX_DEPTH):
+        nxt = []
+        for fn, path in frontier:
+            for callee in calls_of.get(fn, []):
+                if callee in paths or callee == start:
+                    continue
+                paths[callee] = path + [callee]
+                if callee in statics:
+                    nxt.append((callee, path + [callee]))
+        frontier = nxt
+    return paths
+
+
+def check_step(step: StepResult) -> list[Finding]:
+    findings = []
+    for path, change in step.changed.items():
+        if not path.endswith(".c") or change.before is None or change.after is None:
+            continue
+        before, after = extract(change.before, path), extract(change.after, path)
+        for fn in after.functions:
+            old = before.function(fn.name)
+            if old is None:
+                continue
+            old_body = change.before[old.body_start:old.body_end]
+            new_body = change.after[fn.body_start:fn.body_end]
+            if b" ".join(old_body.split()) == b" ".join(new_body.split()):
+                continue
+            was, now = reachable(before, fn.name), reachable(after, fn.name)
+            for callee, route in was.items():
+                effect = effect_of(callee)
+                if effect is None or callee in now:
+                    continue
+                via = " -> ".join(f"{name}()" for name in route)
+                findings.append(Finding(
+                    path, fn.line, RULE, Severity.WARNING,
+                    f"{fn.name}() no longer calls {callee}(), which {effect} (reached before via {via})",
+                    step.patch.index, f"make sure the new path still does what {callee}() did, or say why not "
+                                      f"in the commit message"))
+    return findings
