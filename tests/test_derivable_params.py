@@ -1,0 +1,38 @@
+"""Derivable parameters: a new helper always called with (vmf->vma, vmf, ...)."""
+from __future__ import annotations
+
+from reviewbot.c.apply import apply_series
+from reviewbot.c.cache import FactsCache
+from reviewbot.c.tree import DirTree
+from reviewbot.checks.derivable_params import check_step
+from reviewbot.ingest.load import load_mail
+from tests.conftest import FIXTURES
+
+MINI = FIXTURES / "trees/mini-linux"
+CASE = FIXTURES / "checks/derivable-params/vma-and-vmf.patch"
+
+
+def _check(path):
+    (group,) = load_mail(path).groups
+    steps = apply_series(DirTree(MINI), group.newest.patches)
+    assert all(s.applied for s in steps)
+    return [f for s in steps for f in check_step(s, FactsCache(enabled=False))]
+
+
+def test_parameter_always_passed_as_a_member_of_another_is_reported():
+    (finding,) = _check(CASE)
+    assert (finding.file, finding.line, finding.rule) == ("fs/dax.c", 128, "RB-DERIVABLE-PARAM")
+    assert finding.message == ("all 2 calls of dax_insert_pfn() pass vmf->vma as 'vma' next to 'vmf': "
+                               "vma can be taken from vmf->vma")
+
+
+def test_one_call_passing_something_else_clears_it(tmp_path):
+    text = CASE.read_text().replace("+		return dax_insert_pfn(vmf->vma, vmf, pfn, true);",
+                                    "+		return dax_insert_pfn(iter->iomap.vma, vmf, pfn, true);")
+    assert text != CASE.read_text()
+    (tmp_path / "p.patch").write_text(text)
+    assert _check(tmp_path / "p.patch") == []
+
+
+def test_existing_api_with_unchanged_parameters_is_not_judged():
+    assert _check(FIXTURES / "series/insert-pfn-mkwrite") == []
