@@ -120,7 +120,7 @@ def run_rule_pack(steps: list[StepResult], tree: TreeSource) -> list[Finding]:
     from reviewbot.rules.engine import RuleContext, load_rules, run_rules
 
     rules = load_rules()
-    lookup = _commit_subjects(tree) if isinstance(tree, GitTree) else None
+    lookup = _commit_subjects(tree) if isinstance(tree, GitTree) and _has_history(tree) else None
     found: list[Finding] = []
     for step in steps:
         if step.applied:
@@ -130,6 +130,19 @@ def run_rule_pack(steps: list[StepResult], tree: TreeSource) -> list[Finding]:
             found.extend(run_rules([r for r in rules if r.scope == "commit-message"], step.patch,
                                    RuleContext(commit_subject=lookup)))
     return found
+
+
+HISTORY_MIN_COMMITS = 1000
+
+
+def _has_history(tree: GitTree) -> bool:
+    """Whether the tree carries real history: an imported tarball (one commit and a few on top) cannot
+    say that a Fixes: commit does not exist."""
+    import subprocess
+
+    proc = subprocess.run(["git", "-C", tree.repo_path, "rev-list", "--count", f"--max-count={HISTORY_MIN_COMMITS}",
+                           tree.commit], capture_output=True, text=True)
+    return proc.returncode == 0 and proc.stdout.strip() == str(HISTORY_MIN_COMMITS)
 
 
 def _commit_subjects(tree: GitTree):

@@ -100,3 +100,12 @@ def test_whole_linux_tree_finds_every_missed_caller():
     assert broken == [("drivers/dax/device.c", 133), ("drivers/gpu/drm/gma500/framebuffer.c", 60),
                       ("drivers/gpu/drm/omapdrm/omap_gem.c", 367), ("drivers/gpu/drm/omapdrm/omap_gem.c", 463),
                       ("fs/cramfs/inode.c", 425)]
+
+
+def test_fixes_tags_are_not_judged_unknown_in_a_tree_without_history(git_tree, tmp_path):
+    """An imported tarball has one commit: a Fixes: sha missing from it says nothing (noise on Debian's
+    patches before this rule checked for history)."""
+    text = (FIXTURES / "RB0102/ok.patch").read_text()
+    (tmp_path / "fix.patch").write_text(text)
+    (review,) = review_input(str(tmp_path / "fix.patch"), str(git_tree), NO_CACHE)
+    assert [f for f in review.findings if f.rule == "RB0102"] == []
