@@ -124,7 +124,8 @@ def run_rule_pack(steps: list[StepResult], tree: TreeSource) -> list[Finding]:
     found: list[Finding] = []
     for step in steps:
         if step.applied:
-            context = RuleContext(read_after=step.tree_after.read, commit_subject=lookup)
+            added = {path: change.added for path, change in step.changed.items() if change.after is not None}
+            context = RuleContext(read_after=step.tree_after.read, commit_subject=lookup, added=added)
             found.extend(run_rules(rules, step.patch, context))
         else:
             found.extend(run_rules([r for r in rules if r.scope == "commit-message"], step.patch,
@@ -180,10 +181,18 @@ def _run_checkpatch(review: Review, steps: list[StepResult], tree_path: str) -> 
     if checkpatch.find_script(tree_path) is None:
         review.skipped.append(Skipped("checkpatch", f"{tree_path} has no scripts/checkpatch.pl"))
         return
+    from reviewbot.rules.engine import added_lines
+
     found: list[Finding] = []
     for step in steps:
         text = _as_mail(step.patch)
         result = checkpatch.run(tree_path, text, step.patch.index)
+        # checkpatch numbers lines as the patch states them; the hunks may have landed elsewhere
+        stated = added_lines(step.patch) if step.patch.has_diff else {}
+        for f in result.findings:
+            change = step.changed.get(f.file)
+            if change is not None and f.file in stated and len(stated[f.file]) == len(change.added):
+                f.line = dict(zip(sorted(stated[f.file]), sorted(change.added))).get(f.line, f.line)
         found.extend(result.findings)
         review.skipped.extend(result.skipped)
     review.findings.extend(checkpatch.dedupe(review.findings, found))

@@ -33,3 +33,22 @@ def test_tree_without_checkpatch_is_skipped_not_failed(tmp_path):
     assert result.findings == []
     (skip,) = result.skipped
     assert skip.patch == 3 and "no scripts/checkpatch.pl" in skip.reason
+
+
+LINUX = __import__("pathlib").Path.home() / ".cache/reviewbot/linux-6.1"
+
+
+@__import__("pytest").mark.skipif(not (LINUX / "scripts/checkpatch.pl").is_file(),
+                                  reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
+def test_real_checkpatch_in_the_same_report_without_duplicates():
+    """On 6.1, checkpatch's AVOID_BUG and MISSING_SIGN_OFF say what RB0001 and RB0101 say: kept once,
+    at the line where the hunk really landed (the bundled patches apply to 6.1 with an offset)."""
+    from reviewbot.pipeline import ReviewOptions, review_input
+
+    (review,) = review_input(str(FIXTURES / "series/insert-pfn-mkwrite"), str(LINUX),
+                             ReviewOptions(base="base", checkpatch=True, use_cache=False))
+    bug = [(f.rule, f.line) for f in review.findings if f.file == "mm/memory.c"]
+    assert bug == [("RB0001", 2368)]
+    (review,) = review_input(str(FIXTURES / "RB0101/bad-no-signoff.patch"), str(LINUX),
+                             ReviewOptions(base="base", checkpatch=True, use_cache=False))
+    assert sorted(f.rule for f in review.findings) == ["RB0101", "checkpatch:COMMIT_MESSAGE"]

@@ -34,6 +34,7 @@ class FileChange:
     before: bytes | None
     after: bytes | None
     offsets: list[int] = field(default_factory=list)  # how far each hunk moved
+    added: dict[int, str] = field(default_factory=dict)  # post-image line number -> added line, as placed
 
 
 @dataclass
@@ -73,13 +74,15 @@ def _find(lines: list[str], needle: list[str], expected: int, loose: bool) -> in
     return None
 
 
-def _apply_hunks(content: str, patched_file, path: str) -> tuple[str | None, list[int], FailedHunk | None]:
+def _apply_hunks(content: str, patched_file, path: str,
+                 added: dict[int, str] | None = None) -> tuple[str | None, list[int], FailedHunk | None]:
     lines = content.splitlines(keepends=True)
     offset = 0
     offsets: list[int] = []
     for hunk in patched_file:
         old: list[str] = []
         new: list[str] = []
+        new_added: list[bool] = []
         kinds: list[str] = []
         no_newline_new = False
         for line in hunk:
@@ -94,6 +97,7 @@ def _apply_hunks(content: str, patched_file, path: str) -> tuple[str | None, lis
                 old.append(line.value)
             if line.line_type in (LINE_TYPE_CONTEXT, LINE_TYPE_ADDED):
                 new.append(line.value)
+                new_added.append(line.line_type == LINE_TYPE_ADDED)
         if no_newline_new and new:
             new[-1] = new[-1].rstrip("\n")
         expected = max(0, hunk.source_start - 1 + offset) if hunk.source_length else hunk.source_start + offset
@@ -108,6 +112,10 @@ def _apply_hunks(content: str, patched_file, path: str) -> tuple[str | None, lis
                     break
             if pos is not None:
                 lines[pos:pos + len(needle)] = new[lead:len(new) - trail]
+                if added is not None:  # where the added lines really are, offsets included
+                    for k in range(lead, len(new) - trail):
+                        if new_added[k]:
+                            added[pos + (k - lead) + 1] = new[k].rstrip("\n")
                 break
         if pos is None:
             header = f"@@ -{hunk.source_start},{hunk.source_length} +{hunk.target_start},{hunk.target_length} @@"
@@ -161,17 +169,19 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
             failed.append(FailedHunk(path, "", f"{path} already exists"))
             continue
         before = (before_bytes or b"").decode("utf-8", "surrogateescape")
+        added_at = {}
         if pf.is_removed_file:
             after_text: str | None = None
             offsets: list[int] = []
         else:
-            after_text, offsets, failure = _apply_hunks(before, pf, path)
+            added_at: dict[int, str] = {}
+            after_text, offsets, failure = _apply_hunks(before, pf, path, added_at)
             if failure:
                 failed.append(failure)
                 continue
         after = after_text.encode("utf-8", "surrogateescape") if after_text is not None else None
         old_path = source if source and source != path else None
-        changes[path] = FileChange(path, old_path, before_bytes, after, offsets)
+        changes[path] = FileChange(path, old_path, before_bytes, after, offsets, added_at)
         if old_path:  # a rename: the old path goes away
             changes.setdefault(old_path, FileChange(old_path, None, before_bytes, None))
     return changes, failed

@@ -21,7 +21,7 @@ import yaml
 
 from reviewbot.c.apply import StepResult
 from reviewbot.c.extract import CallSite, FileFacts, extract
-from reviewbot.model import Finding, Patch, Severity
+from reviewbot.model import Finding, Severity
 
 RULE = "RB-ALLOC-CONTEXT"
 _FAULT_NAME = re.compile(r"(_fault|_page_mkwrite|_pfn_mkwrite)$")
@@ -74,16 +74,10 @@ def _fault_handlers(facts: FileFacts) -> set[str]:
     return names
 
 
-def _added(patch: Patch) -> dict[str, dict[int, str]]:
-    from reviewbot.rules.engine import added_lines
-
-    return added_lines(patch)
-
-
 def check_step(step: StepResult) -> list[Finding]:
     data = _data()
     findings: list[Finding] = []
-    added = _added(step.patch)
+    added = {path: change.added for path, change in step.changed.items()}
     for path, change in step.changed.items():
         if not path.endswith(".c") or change.after is None or path not in added:
             continue

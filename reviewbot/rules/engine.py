@@ -53,6 +53,9 @@ class RuleContext:
 
     read_after: Callable[[str], bytes | None] | None = None
     commit_subject: Callable[[str], str | None] | None = None  # sha prefix -> subject, None if unknown
+    # path -> {line: text} of added lines where they landed in the tree (hunks may apply with an
+    # offset); None: take the line numbers the patch states
+    added: dict[str, dict[int, str]] | None = None
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
@@ -119,7 +122,7 @@ def added_lines(patch: Patch) -> dict[str, dict[int, str]]:
 def run_rules(rules: list[Rule], patch: Patch, context: RuleContext | None = None) -> list[Finding]:
     context = context or RuleContext()
     findings: list[Finding] = []
-    added = added_lines(patch) if patch.has_diff else {}
+    added = context.added if context.added is not None else added_lines(patch) if patch.has_diff else {}
     for rule in rules:
         if rule.scope == "commit-message":
             for line, message in conditions.CONDITIONS[rule.condition](patch, context):
