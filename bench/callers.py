@@ -48,7 +48,7 @@ def main() -> int:
     args = ap.parse_args()
     tree, sym = args.linux, args.symbol
     env = dict(os.environ, REVIEWBOT_CACHE_DIR=tempfile.mkdtemp(prefix="rb-bench-"))
-    grep_t = min(timed(["git", "grep", "-w", sym, "HEAD", "--", "*.c", "*.h"], tree)[0] for _ in range(args.runs))
+    grep_t = min(timed(["git", "grep", "-w", sym, "--", "*.c", "*.h"], tree)[0] for _ in range(args.runs))
     cold, proc = timed([sys.executable, "-m", "reviewbot", "callers", sym, "--tree", tree, "--format", "json"],
                        tree, env)
     warm = min(timed([sys.executable, "-m", "reviewbot", "callers", sym, "--tree", tree, "--format", "json"],

@@ -205,8 +205,26 @@ def _specifiers(node: Node, source: bytes) -> set[str]:
     return {text(c, source) for c in node.children if c.type in ("storage_class_specifier", "type_qualifier")}
 
 
+_MEMO: dict[tuple[bytes, str], FileFacts] = {}
+_MEMO_SIZE = 64
+
+
 def extract(source: bytes, path: str) -> FileFacts:
-    """Every fact of one C file (a .c or a header)."""
+    """Every fact of one C file (a .c or a header). The analyses of one review ask for the same
+    changed files many times: the last results are kept (facts are treated as read-only)."""
+    import hashlib
+
+    key = (hashlib.sha1(source).digest(), path)
+    facts = _MEMO.get(key)
+    if facts is None:
+        facts = _extract(source, path)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = facts
+    return facts
+
+
+def _extract(source: bytes, path: str) -> FileFacts:
     # Names and types are read from the blanked text the tree was built from (same offsets; the
     # syscall macros are only readable there).
     source = blank_annotations(source)

@@ -58,6 +58,9 @@ class GitTree:
         self.label = f"{rev} ({self.commit[:12]})"
         self._ids: dict[str, str] | None = None
         self._cat: subprocess.Popen | None = None
+        self._grep: dict[tuple, list[str]] = {}  # a revision never changes: grep each word once
+        self._clean: bool | None = None
+        self._one: dict[str, str | None] = {}
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
         try:
@@ -85,7 +88,16 @@ class GitTree:
         return self._ids
 
     def blob_id(self, path: str) -> str | None:
-        return self._blob_ids().get(path)
+        if self._ids is not None:
+            return self._ids.get(path)
+        # a handful of lookups (the files a grep found) is cheaper than listing 75,000 paths
+        if path not in self._one:
+            out = self._git("ls-tree", "-z", "--full-tree", self.commit, "--", path)
+            meta, _, found = out.rstrip("\x00").partition("\t")
+            parts = meta.split()
+            ok = found == path and len(parts) == 3 and parts[1] == "blob" and parts[0] != "120000"
+            self._one[path] = parts[2] if ok else None
+        return self._one[path]
 
     def files(self) -> Iterator[str]:
         return iter(self._blob_ids())
@@ -109,9 +121,31 @@ class GitTree:
         return data
 
     def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+        key = (word, tuple(pathspecs))
+        if key not in self._grep:
+            self._grep[key] = self._git_grep(word, key[1])
+        return list(self._grep[key])
+
+    def _worktree_matches(self) -> bool:
+        """True when the checkout holds exactly this revision: then git grep may read the files
+        (several times faster than inflating every blob), still without writing anything."""
+        if self._clean is None:
+            head = subprocess.run(["git", "-C", self.repo_path, "rev-parse", "-q", "--verify", "HEAD"],
+                                  capture_output=True, text=True, env=_git_env())
+            bare = subprocess.run(["git", "-C", self.repo_path, "rev-parse", "--is-bare-repository"],
+                                  capture_output=True, text=True, env=_git_env())
+            clean = False
+            if head.stdout.strip() == self.commit and bare.stdout.strip() == "false":
+                clean = subprocess.run(["git", "-C", self.repo_path, "diff-index", "--quiet", "HEAD", "--"],
+                                       capture_output=True, env=_git_env()).returncode == 0
+            self._clean = clean
+        return self._clean
+
+    def _git_grep(self, word: str, pathspecs: tuple[str, ...]) -> list[str]:
+        rev = [] if self._worktree_matches() else [self.commit]
         try:
             proc = subprocess.run(["git", "-C", self.repo_path, "grep", "-l", "-w", "-F", "-I", "-e", word,
-                                   self.commit, "--", *pathspecs], capture_output=True, env=_git_env())
+                                   *rev, "--", *pathspecs], capture_output=True, env=_git_env())
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from None
         if proc.returncode not in (0, 1):

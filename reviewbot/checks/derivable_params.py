@@ -38,7 +38,7 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
         for fn in after.functions:
             if fn.name not in touched or fn.sig.arity < 2:
                 continue
-            files = [path] if fn.is_static else tree.grep_word(fn.name, ("*.c",))
+            files = [path] if fn.is_static else [f for f in tree.grep_word(fn.name) if f.endswith(".c")]
             calls = []
             for f in files:
                 facts = after if f == path else cache.facts(tree, f)
