@@ -109,3 +109,9 @@ def test_fixes_tags_are_not_judged_unknown_in_a_tree_without_history(git_tree, t
     (tmp_path / "fix.patch").write_text(text)
     (review,) = review_input(str(tmp_path / "fix.patch"), str(git_tree), NO_CACHE)
     assert [f for f in review.findings if f.rule == "RB0102"] == []
+
+
+def test_every_caller_converted_later_in_the_series_is_a_bisect_break_with_its_repair():
+    (review,) = review_input(str(FIXTURES / "series/insert-pfn-mkwrite-v3"), str(MINI), NO_CACHE)
+    repairs = {f.file: f.message.rsplit("; ", 1)[-1] for f in review.findings if f.rule == "RB-API-CALLER"}
+    assert repairs == {"drivers/dax/device.c": "patch 2 repairs it", "fs/cramfs/inode.c": "patch 3 repairs it"}
