@@ -103,7 +103,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
 
 def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
     """The reviewer analyses of reviewbot/checks, one applied patch at a time."""
-    from reviewbot.checks import alloc_context, derivable_params, lost_side_effects, near_duplicate
+    from reviewbot.checks import alloc_context, asymmetric_paths, derivable_params, lost_side_effects, near_duplicate
 
     found: list[Finding] = []
     for step in steps:
@@ -112,6 +112,7 @@ def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
             found.extend(lost_side_effects.check_step(step))
             found.extend(derivable_params.check_step(step, cache))
             found.extend(alloc_context.check_step(step))
+            found.extend(asymmetric_paths.check_step(step))
     return found
 
 

@@ -1,0 +1,70 @@
+"""Asymmetric paths: a patch changes one of a pair of sibling functions and not the other.
+
+Kernel code keeps parallel paths side by side: ``*_pte_fault``/``*_pmd_fault``, ``*_pte``/``*_pmd``,
+``*_read``/``*_write``, ``*_lock``/``*_unlock``... When a patch changes the calls one sibling makes
+(adds or removes a callee) and the sibling, which exists after the patch in the same file, does
+not change at all, the reviewer asks whether it should follow; reviewbot points at it.
+"""
+from __future__ import annotations
+
+from reviewbot.c.apply import StepResult
+from reviewbot.c.extract import extract
+from reviewbot.model import Finding, Severity
+
+RULE = "RB-ASYMMETRIC"
+PAIRS = [("_pte", "_pmd"), ("_pmd", "_pud"), ("_read", "_write"), ("_lock", "_unlock"), ("_get", "_put"),
+         ("_enable", "_disable"), ("_start", "_stop"), ("_alloc", "_free"), ("_init", "_exit"),
+         ("_suspend", "_resume"), ("_map", "_unmap"), ("_load", "_store")]
+
+
+def siblings(name: str) -> list[str]:
+    out = []
+    for a, b in PAIRS:
+        for x, y in ((a, b), (b, a)):
+            if x + "_" in name + "_":
+                i = (name + "_").rfind(x + "_")
+                out.append(name[:i] + y + name[i + len(x):])
+    return [s for s in out if s != name]
+
+
+def _callees(facts, name: str) -> set[str]:
+    return {c.callee for c in facts.calls if c.caller == name}
+
+
+def check_step(step: StepResult) -> list[Finding]:
+    findings = []
+    for path, change in step.changed.items():
+        if not path.endswith(".c") or change.before is None or change.after is None:
+            continue
+        before, after = extract(change.before, path), extract(change.after, path)
+        changed = {}
+        for fn in after.functions:
+            old = before.function(fn.name)
+            if old is None:
+                continue
+            gained, lost = _callees(after, fn.name) - _callees(before, fn.name), \
+                _callees(before, fn.name) - _callees(after, fn.name)
+            if gained or lost:
+                changed[fn.name] = (fn, gained, lost)
+        for name, (fn, gained, lost) in changed.items():
+            for sib in siblings(name):
+                twin_after, twin_before = after.function(sib), before.function(sib)
+                if twin_after is None or twin_before is None or sib in changed:
+                    continue
+                old_body = change.before[twin_before.body_start:twin_before.body_end]
+                new_body = change.after[twin_after.body_start:twin_after.body_end]
+                if old_body != new_body:
+                    continue
+                # only what the sibling could follow: calls it made too before, or now lacks
+                relevant_lost = sorted(c for c in lost if c in _callees(before, sib))
+                relevant_gained = sorted(c for c in gained if c not in _callees(after, sib))
+                if not relevant_lost and not relevant_gained:
+                    continue
+                what = "; ".join(filter(None, [
+                    "now calls " + ", ".join(f"{c}()" for c in relevant_gained) if relevant_gained else "",
+                    "no longer calls " + ", ".join(f"{c}()" for c in relevant_lost) if relevant_lost else ""]))
+                findings.append(Finding(path, fn.line, RULE, Severity.INFO,
+                                        f"{name}() {what}, but its sibling {sib}() ({path}:{twin_after.line}) is "
+                                        f"unchanged", step.patch.index,
+                                        f"say in the commit message why {sib}() does not need the same change"))
+    return findings
