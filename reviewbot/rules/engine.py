@@ -44,6 +44,7 @@ class Rule:
     condition: str | None = None
     files: list[str] = field(default_factory=lambda: ["*.c", "*.h"])
     only_if_file_matches: re.Pattern | None = None
+    unless_function_matches: re.Pattern | None = None  # query rules: skip when the enclosing function matches
     hint: str | None = None
 
 
@@ -96,6 +97,8 @@ def _load(path: Path) -> Rule:
         condition=data.get("condition"), files=data.get("files", ["*.c", "*.h"]),
         only_if_file_matches=re.compile(data["only_if_file_matches"], re.MULTILINE)
         if data.get("only_if_file_matches") else None,
+        unless_function_matches=re.compile(data["unless_function_matches"])
+        if data.get("unless_function_matches") else None,
         hint=data.get("hint"))
 
 
@@ -172,6 +175,13 @@ def _query_findings(rule: Rule, path: str, lines: dict[int, str], patch: Patch,
             line = node.start_point[0] + 1
             if line not in lines:
                 continue
+            if rule.unless_function_matches is not None:
+                fn = node
+                while fn is not None and fn.type != "function_definition":
+                    fn = fn.parent
+                body = source[fn.start_byte:fn.end_byte].decode("utf-8", "replace") if fn is not None else ""
+                if rule.unless_function_matches.search(body):
+                    continue
             values = {name: source[nodes[0].start_byte:nodes[0].end_byte].decode("utf-8", "replace")
                       for name, nodes in captures.items()}
             values.setdefault("match", values.get("finding", ""))
