@@ -214,3 +214,6 @@ class Review:
     base_source: str = ""  # how the base was chosen: "--base", "base-commit", "blob match", "HEAD", ...
     skipped: list[Skipped] = field(default_factory=list)
     tree: str | None = None  # path of the tree reviewed against
+    # (patch, file, line) -> the lines around a finding as the tree stood after that patch:
+    # [(line number, text)], for reports that show the code
+    snippets: dict[tuple[int | None, str, int], list[tuple[int, str]]] = field(default_factory=dict)

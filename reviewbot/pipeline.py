@@ -95,6 +95,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
         _run_checkpatch(review, steps, tree_path)
     config = options.config or load_config(tree_path)
     review.findings = config.apply(review.findings)
+    review.snippets = _snippets(review.findings, steps, tree)
     review.findings.sort(key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
     if isinstance(tree, GitTree):
         tree.close()
@@ -155,6 +156,30 @@ def _commit_subjects(tree: GitTree):
                                f"{sha}^{{commit}}"], capture_output=True, text=True)
         return proc.stdout.strip() if proc.returncode == 0 else None
     return subject
+
+
+SNIPPET_CONTEXT = 1
+
+
+def _snippets(findings: list[Finding], steps: list[StepResult], base: TreeSource) -> dict:
+    """The code around each finding, from the tree as it stood after the finding's patch."""
+    after = {s.patch.index: s.tree_after for s in steps}
+    out: dict = {}
+    texts: dict[tuple, list[str] | None] = {}
+    for f in findings:
+        if f.line <= 0 or f.file.startswith("("):
+            continue
+        tree = after.get(f.patch, base)
+        key = (id(tree), f.file)
+        if key not in texts:
+            data = tree.read(f.file)
+            texts[key] = data.decode("utf-8", "replace").split("\n") if data is not None else None
+        lines = texts[key]
+        if not lines or f.line > len(lines):
+            continue
+        lo, hi = max(1, f.line - SNIPPET_CONTEXT), min(len(lines), f.line + SNIPPET_CONTEXT)
+        out[(f.patch, f.file, f.line)] = [(n, lines[n - 1]) for n in range(lo, hi + 1)]
+    return out
 
 
 def _apply_findings(steps: list[StepResult]) -> list[Finding]:

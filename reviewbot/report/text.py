@@ -9,6 +9,7 @@ import os
 from collections import defaultdict
 
 from rich.console import Console
+from rich.syntax import Syntax
 from rich.text import Text
 
 from reviewbot.model import Finding, Review, Severity
@@ -39,6 +40,20 @@ def render(reviews: list[Review], color: bool | None = None, width: int = 100) -
     return buffer.getvalue()
 
 
+def _print_snippet(console: Console, snippet: list[tuple[int, str]], line: int) -> None:
+    """The code around a finding, with line numbers; highlighted as C when colour is on."""
+    first = snippet[0][0]
+    code = "\n".join(text.expandtabs(8) for _, text in snippet)
+    if console.no_color:
+        for n, text in snippet:
+            marker = ">" if n == line else " "
+            console.print(f"      {marker}{n:>6} | {text.expandtabs(8)}", highlight=False)
+        return
+    syntax = Syntax(code, "c", line_numbers=True, start_line=first, highlight_lines={line}, word_wrap=False,
+                    theme="ansi_dark", background_color="default")
+    console.print(syntax)
+
+
 def use_color(stream) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
 
@@ -65,6 +80,9 @@ def _render_one(console: Console, review: Review) -> None:
                 line.append(f.severity.value, style=_STYLE[f.severity])
                 line.append(f" [{f.rule}] {f.message}")
                 console.print(line)
+                snippet = review.snippets.get((f.patch, f.file, f.line))
+                if snippet:
+                    _print_snippet(console, snippet, f.line)
                 if f.hint:
                     console.print(f"      hint: {f.hint}")
     for skip in review.skipped:
