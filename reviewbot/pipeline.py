@@ -103,17 +103,14 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
 
 
 def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
-    """The reviewer analyses of reviewbot/checks, one applied patch at a time."""
-    from reviewbot.checks import alloc_context, asymmetric_paths, derivable_params, lost_side_effects, near_duplicate
+    """The reviewer analyses of reviewbot/checks (each a module with check_step), patch by patch."""
+    from reviewbot.checks import ANALYSES
 
     found: list[Finding] = []
     for step in steps:
         if step.applied:
-            found.extend(near_duplicate.check_step(step, cache))
-            found.extend(lost_side_effects.check_step(step))
-            found.extend(derivable_params.check_step(step, cache))
-            found.extend(alloc_context.check_step(step))
-            found.extend(asymmetric_paths.check_step(step))
+            for analysis in ANALYSES:
+                found.extend(analysis.check_step(step, cache))
     return found
 
 

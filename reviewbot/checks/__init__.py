@@ -1,1 +1,13 @@
-"""Reviewer analyses, one module each (near-duplicates, clumped parameters, lost side effects, ...)."""
+"""Reviewer analyses, one module each: every module has ``check_step(step, cache) -> list[Finding]``
+and its own fixtures under fixtures/checks/. checkpatch.py (the tree's checkpatch.pl) runs apart,
+on request."""
+from reviewbot.checks import (
+    alloc_context,
+    asymmetric_paths,
+    derivable_params,
+    kernel_doc,
+    lost_side_effects,
+    near_duplicate,
+)
+
+ANALYSES = (near_duplicate, lost_side_effects, derivable_params, alloc_context, asymmetric_paths, kernel_doc)

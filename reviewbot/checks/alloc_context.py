@@ -20,6 +20,7 @@ from importlib import resources
 import yaml
 
 from reviewbot.c.apply import StepResult
+from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import CallSite, FileFacts, extract
 from reviewbot.model import Finding, Severity
 
@@ -74,7 +75,7 @@ def _fault_handlers(facts: FileFacts) -> set[str]:
     return names
 
 
-def check_step(step: StepResult) -> list[Finding]:
+def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     data = _data()
     findings: list[Finding] = []
     added = {path: change.added for path, change in step.changed.items()}

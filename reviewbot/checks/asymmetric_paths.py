@@ -8,6 +8,7 @@ not change at all, the reviewer asks whether it should follow; reviewbot points 
 from __future__ import annotations
 
 from reviewbot.c.apply import StepResult
+from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import extract
 from reviewbot.model import Finding, Severity
 
@@ -31,7 +32,7 @@ def _callees(facts, name: str) -> set[str]:
     return {c.callee for c in facts.calls if c.caller == name}
 
 
-def check_step(step: StepResult) -> list[Finding]:
+def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     findings = []
     for path, change in step.changed.items():
         if not path.endswith(".c") or change.before is None or change.after is None:

@@ -15,6 +15,7 @@ from importlib import resources
 import yaml
 
 from reviewbot.c.apply import StepResult
+from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts, extract
 from reviewbot.model import Finding, Severity
 
@@ -57,7 +58,7 @@ def reachable(facts: FileFacts, start: str) -> dict[str, list[str]]:
     return paths
 
 
-def check_step(step: StepResult) -> list[Finding]:
+def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     findings = []
     for path, change in step.changed.items():
         if not path.endswith(".c") or change.before is None or change.after is None:

@@ -1,0 +1,70 @@
+"""Stale kernel-doc: a function whose parameters a patch changes, and whose /** comment still
+describes the old ones ("@mkwrite: not described", "@pfn: described but gone").
+
+Only functions with a kernel-doc comment right above them are judged, and only when the patch
+adds, removes or renames parameters (or adds the function); scripts/kernel-doc would warn at
+build time with W=1, reviewers want it in the same patch.
+"""
+from __future__ import annotations
+
+import re
+
+from reviewbot.c.api import api_changes
+from reviewbot.c.apply import StepResult
+from reviewbot.c.cache import FactsCache
+from reviewbot.c.extract import extract
+from reviewbot.model import Finding, Severity
+
+RULE = "RB-KDOC-PARAMS"
+_PARAM_DOC = re.compile(r"^\s*\*\s*@(\w+|\.\.\.)\s*:", re.MULTILINE)
+
+
+def kernel_doc_above(source: str, line: int) -> tuple[str, int] | None:
+    """The /** ... */ comment ending just above ``line`` (1-based), and the line it starts on."""
+    lines = source.split("\n")
+    end = line - 2
+    while end >= 0 and not lines[end].strip():
+        end -= 1
+    if end < 0 or not lines[end].strip().endswith("*/"):
+        return None
+    start = end
+    while start >= 0 and "/*" not in lines[start]:
+        start -= 1
+    if start < 0 or not lines[start].lstrip().startswith("/**"):
+        return None
+    return "\n".join(lines[start:end + 1]), start + 1
+
+
+def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
+    findings = []
+    for path, change in step.changed.items():
+        if not path.endswith((".c", ".h")) or change.after is None:
+            continue
+        before = extract(change.before, path) if change.before is not None else None
+        after = extract(change.after, path)
+        names = {c.name for c in api_changes(before, after, change.before, change.after)
+                 if c.kind in ("params", "added")}
+        old_params = {f.name: [p.name for p in f.sig.params] for f in (before.functions if before else [])}
+        text = change.after.decode("utf-8", "replace")
+        for fn in after.functions:
+            changed_names = old_params.get(fn.name) != [p.name for p in fn.sig.params]
+            if fn.name not in names and not changed_names:
+                continue
+            doc = kernel_doc_above(text, fn.start_line)
+            if doc is None:
+                continue
+            documented = _PARAM_DOC.findall(doc[0])
+            params = [p.name for p in fn.sig.params if p.name] + (["..."] if fn.sig.variadic else [])
+            missing = [p for p in params if p not in documented]
+            stale = [d for d in documented if d not in params]
+            if not missing and not stale:
+                continue
+            parts = []
+            if missing:
+                parts.append("does not describe " + ", ".join(f"@{p}" for p in missing))
+            if stale:
+                parts.append("still describes " + ", ".join(f"@{p}" for p in stale) + " it no longer takes")
+            findings.append(Finding(path, doc[1], RULE, Severity.WARNING,
+                                    f"the kernel-doc of {fn.name}() {' and '.join(parts)}", step.patch.index,
+                                    "update the comment in the same patch (scripts/kernel-doc -none shows it)"))
+    return findings
