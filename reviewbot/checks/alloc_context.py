@@ -21,7 +21,8 @@ import yaml
 
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import CallSite, FileFacts, extract
+from reviewbot.c.extract import CallSite, FileFacts
+from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
 
 RULE = "RB-ALLOC-CONTEXT"
@@ -78,11 +79,8 @@ def _fault_handlers(facts: FileFacts) -> set[str]:
 def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     data = _data()
     findings: list[Finding] = []
-    added = {path: change.added for path, change in step.changed.items()}
-    for path, change in step.changed.items():
-        if not path.endswith(".c") or change.after is None or path not in added:
-            continue
-        facts = extract(change.after, path)
+    for cf in changed_c_files(step):
+        path, facts, added = cf.path, cf.after, {cf.path: cf.change.added}
         faults = _fault_handlers(facts)
         for number, text in sorted(added[path].items()):
             fn = next((f for f in facts.functions if f.start_line < number <= f.end_line), None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import extract
+from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
 
 RULE = "RB-ASYMMETRIC"
@@ -34,10 +34,8 @@ def _callees(facts, name: str) -> set[str]:
 
 def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     findings = []
-    for path, change in step.changed.items():
-        if not path.endswith(".c") or change.before is None or change.after is None:
-            continue
-        before, after = extract(change.before, path), extract(change.after, path)
+    for cf in changed_c_files(step, existing=True):
+        path, change, before, after = cf.path, cf.change, cf.before, cf.after
         changed = {}
         for fn in after.functions:
             old = before.function(fn.name)

@@ -12,7 +12,7 @@ import re
 from reviewbot.c.api import api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import extract
+from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
 
 RULE = "RB-DERIVABLE-PARAM"
@@ -28,11 +28,8 @@ def _member_of(arg: str, other: str) -> str | None:
 def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
     findings: list[Finding] = []
     tree = step.tree_after
-    for path, change in step.changed.items():
-        if not path.endswith(".c") or change.after is None:
-            continue
-        before = extract(change.before, path) if change.before is not None else None
-        after = extract(change.after, path)
+    for cf in changed_c_files(step):
+        path, change, before, after = cf.path, cf.change, cf.before, cf.after
         touched = {c.name for c in api_changes(before, after, change.before, change.after)
                    if c.kind in ("added", "params")}
         for fn in after.functions:

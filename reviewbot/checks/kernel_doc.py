@@ -12,7 +12,7 @@ import re
 from reviewbot.c.api import api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import extract
+from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
 
 RULE = "RB-KDOC-PARAMS"
@@ -37,11 +37,8 @@ def kernel_doc_above(source: str, line: int) -> tuple[str, int] | None:
 
 def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     findings = []
-    for path, change in step.changed.items():
-        if not path.endswith((".c", ".h")) or change.after is None:
-            continue
-        before = extract(change.before, path) if change.before is not None else None
-        after = extract(change.after, path)
+    for cf in changed_c_files(step, (".c", ".h")):
+        path, change, before, after = cf.path, cf.change, cf.before, cf.after
         names = {c.name for c in api_changes(before, after, change.before, change.after)
                  if c.kind in ("params", "added")}
         old_params = {f.name: [p.name for p in f.sig.params] for f in (before.functions if before else [])}

@@ -16,7 +16,8 @@ import yaml
 
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import FileFacts, extract
+from reviewbot.c.extract import FileFacts
+from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
 
 RULE = "RB-LOST-EFFECT"
@@ -60,10 +61,8 @@ def reachable(facts: FileFacts, start: str) -> dict[str, list[str]]:
 
 def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     findings = []
-    for path, change in step.changed.items():
-        if not path.endswith(".c") or change.before is None or change.after is None:
-            continue
-        before, after = extract(change.before, path), extract(change.after, path)
+    for cf in changed_c_files(step, existing=True):
+        path, change, before, after = cf.path, cf.change, cf.before, cf.after
         for fn in after.functions:
             old = before.function(fn.name)
             if old is None:

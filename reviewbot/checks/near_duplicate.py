@@ -16,8 +16,9 @@ from tree_sitter import Node
 
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import FunctionDef, extract
+from reviewbot.c.extract import FunctionDef
 from reviewbot.c.parse import blank_annotations, parse
+from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
 
 RULE = "RB-NEAR-DUP"
@@ -89,11 +90,9 @@ def compare(new: list[Token], old: list[Token]) -> tuple[float, list[str]]:
 def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
     findings: list[Finding] = []
     tree = step.tree_after
-    for path, change in step.changed.items():
-        if not path.endswith(".c") or change.after is None:
-            continue
-        after = extract(change.after, path)
-        before_names = {f.name for f in extract(change.before, path).functions} if change.before else set()
+    for cf in changed_c_files(step):
+        path, change, after = cf.path, cf.change, cf.after
+        before_names = {f.name for f in cf.before.functions} if cf.before else set()
         added = [f for f in after.functions if f.name not in before_names]
         if not added:
             continue
