@@ -8,6 +8,8 @@ from reviewbot.checks import (
     kernel_doc,
     lost_side_effects,
     near_duplicate,
+    unused_export,
 )
 
-ANALYSES = (near_duplicate, lost_side_effects, derivable_params, alloc_context, asymmetric_paths, kernel_doc)
+ANALYSES = (near_duplicate, lost_side_effects, derivable_params, alloc_context, asymmetric_paths, kernel_doc,
+            unused_export)
