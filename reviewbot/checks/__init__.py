@@ -4,6 +4,7 @@ on request."""
 from reviewbot.checks import (
     alloc_context,
     asymmetric_paths,
+    declarations,
     derivable_params,
     kernel_doc,
     lost_side_effects,
@@ -12,4 +13,4 @@ from reviewbot.checks import (
 )
 
 ANALYSES = (near_duplicate, lost_side_effects, derivable_params, alloc_context, asymmetric_paths, kernel_doc,
-            unused_export)
+            unused_export, declarations)
