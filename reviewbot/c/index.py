@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import resource
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -39,31 +40,49 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
     start = time.perf_counter()
     paths = [p for p in tree.files() if p.endswith((".c", ".h"))]
     stats = IndexStats(files=len(paths))
-    todo: list[tuple[str, str, bytes]] = []
+    jobs = jobs or os.cpu_count() or 1
     done = 0
-    for path in paths:
-        blob = tree.blob_id(path)
-        cached = cache.get(blob) if blob else None
-        if cached is not None:
-            _count(stats, cached)
-            done += 1
-        elif blob:
-            data = tree.read(path)
+
+    def batches() -> Iterator[list[tuple[str, str, bytes]]]:
+        """Files not cached yet, read lazily: only a few batches are held in memory at a time."""
+        nonlocal done
+        batch: list[tuple[str, str, bytes]] = []
+        for path in paths:
+            blob = tree.blob_id(path)
+            cached = cache.get(blob) if blob else None
+            if cached is not None:
+                _count(stats, cached)
+                done += 1
+                continue
+            data = tree.read(path) if blob else None
             if data is not None:
-                todo.append((path, blob, data))
+                batch.append((path, blob, data))
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def collect(future) -> None:
+        nonlocal done
+        for blob, facts in future.result():
+            cache.put(blob, facts)
+            _count(stats, facts)
+            done += 1
+            stats.parsed += 1
+        if progress:
+            progress(done, len(paths))
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque = deque()
+        for batch in batches():
+            pending.append(pool.submit(_extract_batch, batch))
+            if len(pending) >= 2 * jobs:
+                collect(pending.popleft())
+        while pending:
+            collect(pending.popleft())
     if progress:
         progress(done, len(paths))
-    jobs = jobs or os.cpu_count() or 1
-    batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_extract_batch, batches):
-            for blob, facts in results:
-                cache.put(blob, facts)
-                _count(stats, facts)
-            done += len(results)
-            stats.parsed += len(results)
-            if progress:
-                progress(done, len(paths))
     stats.seconds = time.perf_counter() - start
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
