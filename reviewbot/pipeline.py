@@ -5,6 +5,7 @@ user's tree is only read. The result is a model.Review for the report layer.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class ReviewOptions:
     checkpatch: bool = False
     use_cache: bool = True
     config: Config | None = None
+    progress: Callable[[str], None] | None = None  # told what is being done, for a status line
 
 
 @dataclass
@@ -79,19 +81,25 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
             raise GitError(f"--base needs a git tree; {tree_path} is a plain directory")
         tree = open_tree(tree_path)
         review.base, review.base_source = str(tree_path), "directory"
+    say = options.progress or (lambda _message: None)
+    say(f"applying {len(series.patches)} patches to {review.base_source} base")
     steps = apply_series(tree, series.patches)
     review.findings.extend(_apply_findings(steps))
     review.skipped.extend(_apply_skips(steps))
     cache = FactsCache(enabled=options.use_cache)
     try:
+        say("checking every call site of the changed APIs after every patch")
         findings, skipped, _ = verify_series(steps, cache)
+        say("running the analyses")
         findings.extend(run_checks(steps, cache))
+        say("running the rules")
         findings.extend(run_rule_pack(steps, tree))
     finally:
         cache.close()
     review.findings.extend(findings)
     review.skipped.extend(skipped)
     if options.checkpatch:
+        say("running checkpatch.pl")
         _run_checkpatch(review, steps, tree_path)
     config = options.config or load_config(tree_path)
     review.findings = config.apply(review.findings)

@@ -1,6 +1,7 @@
 """`reviewbot review`, `reviewbot callers`: the C engine's commands (wiring only)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from enum import Enum
@@ -25,6 +26,18 @@ def _write(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         return
     output.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _status():
+    """A status line on stderr while a review runs (only on a terminal: pipes and CI stay clean)."""
+    if not sys.stderr.isatty():
+        yield lambda _message: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("reviewing") as status:
+        yield lambda message: status.update(message)
 
 
 def render(reviews, format: ReviewFormat, output: Path | None) -> None:
@@ -70,7 +83,9 @@ def review(
     every patch, then the rules. The tree is only read."""
     from reviewbot.pipeline import ReviewOptions, review_input
 
-    reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch, use_cache=not no_cache))
+    with _status() as say:
+        reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch,
+                                                               use_cache=not no_cache, progress=say))
     render(reviews, format, output)
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for r in reviews for f in r.findings):
         raise typer.Exit(1)
@@ -149,7 +164,8 @@ def check(
         if ahead.returncode == 0 and ahead.stdout.strip() == "0":
             typer.echo(f"nothing to check: {range_} has no commits")
             return
-    reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config))
+    with _status() as say:
+        reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config, progress=say))
     render(reviews, format, None)
     threshold = fail_on or config.fail_on
     if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
