@@ -85,7 +85,8 @@ def trailers(
                 typer.echo(f"    {marker} {t['name']}: {t['person']}")
             for t in p.get("mismatched", []):
                 typer.echo(f"    ! {t['name']}: {t['person']} ({t['mismatch']})")
-        if any(p["trailers"] for p in s["patches"]):
+        if any(t["origin"] != "patch" for p in s["patches"] for t in p["trailers"]) or \
+                any(p.get("mismatched") for p in s["patches"]):
             typer.echo("  (+ from a reply, * from the cover letter: applies to every patch, ! not applied)")
 
 

@@ -12,6 +12,7 @@ Messages interpolate ``{match}`` (the matched text) and the query's captures by 
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from reviewbot.errors import InputError
 from reviewbot.model import Finding, Patch, Severity
 from reviewbot.rules import conditions
 
-RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
+# The rule pack lives in the top-level rules/ folder of the checkout (installs are editable);
+# REVIEWBOT_RULES points elsewhere, e.g. at a site's own pack.
+RULES_DIR = Path(os.environ.get("REVIEWBOT_RULES") or Path(__file__).resolve().parent.parent.parent / "rules")
 SCOPES = {"added-lines", "commit-message"}
 _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|/\*.*?\*/|//.*$', re.DOTALL | re.MULTILINE)
 
@@ -60,6 +63,8 @@ class RuleContext:
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
+    if not directory.is_dir():
+        raise InputError(f"no rules folder at {directory} (set REVIEWBOT_RULES)")
     rules = [_load(p) for p in sorted(directory.rglob("*.yaml"))]
     seen: dict[str, Path] = {}
     for r in rules:
