@@ -51,3 +51,12 @@ def test_new_function_with_a_different_body_is_not_reported(tmp_path):
     (step,) = apply_series(_base(), group.newest.patches)
     assert step.applied
     assert check_step(step, FactsCache(enabled=False)) == []
+
+
+def test_copy_of_a_function_from_another_directory_is_found_through_its_callees():
+    (group,) = load_mail(CASE / "copy-from-another-directory.patch").groups
+    (step,) = apply_series(DirTree(MINI), group.newest.patches)
+    (finding,) = check_step(step, FactsCache(enabled=False))
+    assert (finding.file, finding.line) == ("drivers/dax/device.c", 103)
+    assert finding.message == ("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89) only by "
+                               "adding `| VM_FAULT_NOPAGE`")

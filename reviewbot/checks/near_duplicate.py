@@ -1,8 +1,9 @@
 """Near-duplicate new functions: "X() is the same as Y() except it passes true instead of false:
 add a parameter instead of a new helper".
 
-Every function a patch adds is compared with the functions of its own file and of the other C
-files in its directory, as the tree stands after the patch. Bodies are compared as token streams
+Every function a patch adds is compared with the functions of its own file, of the other C files
+in its directory, and, anywhere in the tree, of the functions that call the same distinctive
+callees (found with a whole-word grep), as the tree stands after the patch. Bodies are compared as token streams
 from tree-sitter (comments and layout ignored); a new function whose tokens match an existing one
 almost everywhere is reported with the twin's place and the exact tokens that differ.
 """
@@ -26,6 +27,8 @@ MIN_TOKENS = 8  # shorter bodies ("return x;") are alike by nature
 MIN_RATIO = 0.85
 MAX_DIFFERENCES = 3
 MAX_DIR_FILES = 60  # directories larger than this: only the patch's own files are compared
+CALLEES_TRIED = 3  # tree-wide: files calling the new function's most distinctive callees
+MAX_CALLEE_FILES = 40  # a callee used in more files than this says nothing about likeness
 
 
 @dataclass
@@ -96,22 +99,19 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
         added = [f for f in after.functions if f.name not in before_names]
         if not added:
             continue
-        candidates = [(path, change.after, f) for f in after.functions]
-        directory = posixpath.dirname(path)
-        siblings = _dir_files(tree, directory, path)
-        for other in siblings:
-            facts = cache.facts(tree, other)
-            data = tree.read(other)
-            if facts is not None and data is not None:
-                candidates.extend((other, data, f) for f in facts.functions)
+        added_names = {a.name for a in added}
+        nearby = [(path, change.after, f) for f in after.functions if f.name not in added_names]
+        for other in _dir_files(tree, posixpath.dirname(path), path):
+            nearby.extend(_functions_of(tree, other, cache))
         token_cache: dict[tuple[str, str], list[Token]] = {}
         for fn in added:
             mine = body_tokens(change.after, fn)
             if len(mine) < MIN_TOKENS:
                 continue
+            candidates = nearby + _tree_wide(tree, cache, after, fn, path, added_names)
             best = None
             for other_path, data, other in candidates:
-                if other.name == fn.name or (other_path == path and other.name in {a.name for a in added}):
+                if other.name == fn.name:
                     continue
                 key = (other_path, other.name)
                 if key not in token_cache:
@@ -132,6 +132,32 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
                     step.patch.index,
                     f"add a parameter to {other.name}() (or share a helper) instead of a near-copy"))
     return findings
+
+
+def _functions_of(tree, path: str, cache: FactsCache, calling: str | None = None) -> list:
+    facts = cache.facts(tree, path)
+    data = tree.read(path)
+    if facts is None or data is None:
+        return []
+    names = None
+    if calling is not None:
+        names = {c.caller for c in facts.calls if c.callee == calling}
+    return [(path, data, f) for f in facts.functions if names is None or f.name in names]
+
+
+def _tree_wide(tree, cache: FactsCache, facts, fn: FunctionDef, path: str, exclude: set[str]) -> list:
+    """Functions anywhere in the tree that call the same distinctive callees as ``fn``: a near copy
+    calls what its original calls. Long, rare names say more than kfree() or spin_lock()."""
+    callees = sorted({c.callee for c in facts.calls if c.caller == fn.name and c.callee not in exclude},
+                     key=lambda name: (-len(name), name))[:CALLEES_TRIED]
+    out = []
+    for callee in callees:
+        files = [p for p in tree.grep_word(callee) if p.endswith(".c") and p != path]
+        if len(files) > MAX_CALLEE_FILES:
+            continue
+        for other in files:
+            out.extend(_functions_of(tree, other, cache, calling=callee))
+    return out
 
 
 def _dir_files(tree, directory: str, exclude: str) -> list[str]:
