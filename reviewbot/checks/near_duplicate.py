@@ -93,6 +93,7 @@ def compare(new: list[Token], old: list[Token]) -> tuple[float, list[str]]:
 def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
     findings: list[Finding] = []
     tree = step.tree_after
+    reported: set[frozenset] = set()  # two new twins in one patch: one finding, not one each
     for cf in changed_c_files(step):
         path, change, after = cf.path, cf.change, cf.after
         before_names = {f.name for f in cf.before.functions} if cf.before else set()
@@ -124,6 +125,10 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
                     best = (ratio, other_path, other, diffs)
             if best is not None:
                 _, other_path, other, diffs = best
+                pair = frozenset({(path, fn.name), (other_path, other.name)})
+                if pair in reported:
+                    continue
+                reported.add(pair)
                 what = "is identical to" if not diffs else "differs from"
                 detail = "" if not diffs else " only by " + "; ".join(diffs)
                 findings.append(Finding(
