@@ -60,3 +60,25 @@ def test_copy_of_a_function_from_another_directory_is_found_through_its_callees(
     assert (finding.file, finding.line) == ("drivers/dax/device.c", 103)
     assert finding.message == ("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89) only by "
                                "adding `| VM_FAULT_NOPAGE`")
+
+
+def test_two_new_twins_in_one_patch_give_one_finding():
+    from reviewbot.model import Patch
+
+    body = ("\tpgprot_t prot = pgprot_modify(vma->vm_page_prot, vm_get_page_prot(VM_READ));\n\n"
+            "\treturn __vm_insert_mixed(vma, addr, pfn, prot, {flag});\n")
+    funcs = "".join(f"+vm_fault_t vmf_insert_mixed_{name}(struct vm_area_struct *vma,\n"
+                    f"+\t\tunsigned long addr, pfn_t pfn)\n+{{\n"
+                    + "".join(f"+{line}\n" for line in body.format(flag=flag).split("\n")[:-1])
+                    + "+}\n+\n" for name, flag in (("ro", "false"), ("ro_dirty", "true")))
+    added = funcs.count("\n")
+    memory = (MINI / "mm/memory.c").read_text().split("\n")
+    n = memory.index("EXPORT_SYMBOL(vmf_insert_mixed_mkwrite);") + 1  # add the pair right after it
+    diff = (f"diff --git a/mm/memory.c b/mm/memory.c\n--- a/mm/memory.c\n+++ b/mm/memory.c\n"
+            f"@@ -{n},1 +{n},{added + 1} @@\n {memory[n - 1]}\n+\n{funcs[:-2]}")  # blank line first, not last
+    (step,) = apply_series(DirTree(MINI), [Patch(1, 1, "mm: add two helpers", "A <a@x>", "", diff_text=diff)])
+    assert step.applied, step.failed
+    findings = [f for f in check_step(step, FactsCache(enabled=False)) if "vmf_insert_mixed_r" in f.message]
+    assert len(findings) == 1
+    assert "passing `true` instead of `false`" in findings[0].message or \
+        "passing `false` instead of `true`" in findings[0].message

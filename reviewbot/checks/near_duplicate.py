@@ -101,7 +101,7 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
         if not added:
             continue
         added_names = {a.name for a in added}
-        nearby = [(path, change.after, f) for f in after.functions if f.name not in added_names]
+        nearby = [(path, change.after, f) for f in after.functions]
         for other in _dir_files(tree, posixpath.dirname(path), path):
             nearby.extend(_functions_of(tree, other, cache))
         token_cache: dict[tuple[str, str], list[Token]] = {}
