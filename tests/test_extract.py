@@ -67,6 +67,21 @@ def test_kernel_annotations_and_syscall_macros_parse_as_functions():
     assert facts.errors == 0
 
 
+def test_annotation_with_arguments_before_the_return_type_keeps_the_function():
+    # mm/slab_common.c: the one definition of mm/ a ctags-style scan found and extraction missed
+    src = (b"static __always_inline __realloc_size(2) void *\n"
+           b"__do_krealloc(const void *p, size_t new_size, gfp_t flags)\n{\n\treturn krealloc(p, new_size, flags);\n}\n"
+           b"static __printf(3, 4) void slab_err(struct kmem_cache *s, struct slab *slab,\n"
+           b"\t\t\tconst char *fmt, ...)\n{\n\tva_end(args);\n}\n")
+    facts = extract(src, "mm/slab_common.c")
+    assert [(f.name, f.line, f.start_line, f.is_static) for f in facts.functions] == [
+        ("__do_krealloc", 2, 1, True), ("slab_err", 6, 6, True)]
+    assert facts.function("__do_krealloc").sig.render() == (
+        "void *__do_krealloc(const void *p, size_t new_size, gfp_t flags)")
+    assert facts.function("slab_err").sig.variadic
+    assert [(c.callee, c.caller) for c in facts.calls] == [("krealloc", "__do_krealloc"), ("va_end", "slab_err")]
+
+
 def test_facts_survive_a_json_round_trip():
     facts = _facts("fs/dax.c")
     assert FileFacts.from_dict(facts.to_dict()) == facts

@@ -201,6 +201,14 @@ def _signature(decl: Node, type_node: Node | None, source: bytes) -> Signature |
     return Signature(name, params, rtype.strip(), variadic)
 
 
+def _name_line(decl: Node) -> int:
+    """1-based line of the function's name: "void *\\n__do_krealloc(" is declared on the second line."""
+    node = decl
+    while node.type in ("pointer_declarator", "attributed_declarator") and node.child_by_field_name("declarator"):
+        node = node.child_by_field_name("declarator")
+    return node.start_point[0] + 1
+
+
 def _specifiers(node: Node, source: bytes) -> set[str]:
     return {text(c, source) for c in node.children if c.type in ("storage_class_specifier", "type_qualifier")}
 
@@ -240,7 +248,7 @@ def _extract(source: bytes, path: str) -> FileFacts:
         specs = _specifiers(fn, source)
         body = cap["body"][0]
         facts.functions.append(FunctionDef(
-            sig=sig, file=path, line=decl.start_point[0] + 1, start_line=fn.start_point[0] + 1,
+            sig=sig, file=path, line=_name_line(decl), start_line=fn.start_point[0] + 1,
             end_line=fn.end_point[0] + 1, is_static="static" in specs, is_inline="inline" in specs,
             body_start=body.start_byte, body_end=body.end_byte))
         spans.append((fn.start_byte, fn.end_byte, sig.name))
@@ -249,7 +257,7 @@ def _extract(source: bytes, path: str) -> FileFacts:
         for decl in cap["declarator"]:
             sig = _signature(decl, decl_node.child_by_field_name("type"), source)
             if sig is not None:
-                facts.prototypes.append(Prototype(sig, path, decl.start_point[0] + 1,
+                facts.prototypes.append(Prototype(sig, path, _name_line(decl),
                                                   "static" in _specifiers(decl_node, source)))
     spans.sort()
     for cap in matches("calls", root):

@@ -34,7 +34,8 @@ _ANNOTATION_WORDS = (
 _ANNOTATION_CALLS = (
     "__acquires", "__releases", "__must_hold", "__printf", "__scanf", "__section", "__aligned", "__alloc_size",
     "__counted_by", "__assume_aligned", "__cond_acquires", "__cond_releases", "__diagnose_as", "__nonstring_t",
-    "__designated_init_t", "__guarded_by", "__pt_guarded_by", "__free",
+    "__designated_init_t", "__guarded_by", "__pt_guarded_by", "__free", "__realloc_size", "__alloc_size__",
+    "__alias", "__cleanup", "__mode",
 )
 _WORDS_RE = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(set(_ANNOTATION_WORDS),
                                                                                   key=len, reverse=True)) + rb")\b")
