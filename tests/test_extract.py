@@ -82,6 +82,21 @@ def test_annotation_with_arguments_before_the_return_type_keeps_the_function():
     assert [(c.callee, c.caller) for c in facts.calls] == [("krealloc", "__do_krealloc"), ("va_end", "slab_err")]
 
 
+def test_bare_file_scope_macro_line_does_not_swallow_the_next_definition():
+    # include/linux/netdevice.h: DEV_CORE_STATS_INC(x) lines have no semicolon
+    src = (b"DEV_CORE_STATS_INC(rx_nohandler)\nDEV_CORE_STATS_INC(rx_otherhost_dropped)\n\n"
+           b"static __always_inline int ____dev_forward_skb(struct net_device *dev,\n"
+           b"\t\t\t\t\t       struct sk_buff *skb)\n{\n\treturn skb_scrub(skb);\n}\n"
+           b"BPF_CALL_2(bpf_map_lookup_elem, struct bpf_map *, map, void *, key)\n"
+           b"{\n\treturn map_lookup(map, key);\n}\n"
+           b"EXPORT_SYMBOL(____dev_forward_skb);\n")
+    facts = extract(src, "include/linux/netdevice.h")
+    assert [(f.name, f.line) for f in facts.functions] == [("____dev_forward_skb", 4)]
+    assert [(c.callee, c.line, c.caller) for c in facts.calls] == [
+        ("skb_scrub", 7, "____dev_forward_skb"), ("BPF_CALL_2", 9, None), ("map_lookup", 11, None)]
+    assert [(e.name, e.line) for e in facts.exports] == [("____dev_forward_skb", 13)]
+
+
 def test_facts_survive_a_json_round_trip():
     facts = _facts("fs/dax.c")
     assert FileFacts.from_dict(facts.to_dict()) == facts

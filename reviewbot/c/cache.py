@@ -15,7 +15,7 @@ from pathlib import Path
 from reviewbot.c.extract import FileFacts, extract
 from reviewbot.c.tree import TreeSource
 
-SCHEMA = 4  # bump when FileFacts or extraction changes: old rows are ignored
+SCHEMA = 5  # bump when FileFacts or extraction changes: old rows are ignored
 
 
 def cache_dir() -> Path:

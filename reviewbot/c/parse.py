@@ -63,10 +63,19 @@ def _syscall_as_c(match: re.Match) -> bytes:
     return new + rest
 
 
+# A file-scope macro invocation with no semicolon ("DEV_CORE_STATS_INC(rx_nohandler)",
+# "_PCI_NOP_ALL(write,)") makes the grammar glue it to the next definition, which is then lost.
+# Only a whole line in capitals at column 0 not followed by a body: "BPF_CALL_2(f, ...)\n{" stays.
+_BARE_MACRO_LINE = re.compile(rb"^(?!EXPORT_)_*[A-Z][A-Z0-9_]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*$(?!\s*\{)",
+                              re.MULTILINE)
+
+
 def blank_annotations(source: bytes) -> bytes:
-    """The same bytes with kernel annotations replaced by spaces (newlines kept), and syscall
-    definition macros written as the C functions they expand to."""
+    """The same bytes with kernel annotations replaced by spaces (newlines kept), syscall
+    definition macros written as the C functions they expand to, and bare file-scope macro
+    invocations blanked."""
     source = _SYSCALL_HEAD.sub(_syscall_as_c, source)
+    source = _BARE_MACRO_LINE.sub(_blank, source)
     return _WORDS_RE.sub(_blank, _CALLS_RE.sub(_blank, source))
 
 
