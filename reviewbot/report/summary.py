@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 
-from reviewbot.ingest.series import SeriesGroup
 from reviewbot.ingest.trailers import own_text_lines
 from reviewbot.model import Message, Series, Thread
 
@@ -109,7 +108,8 @@ def _changes(older: Series, newer: Series) -> dict:
     return out
 
 
-def summarize(groups: list[SeriesGroup], threads: list[Thread]) -> list[dict]:
+def summarize(groups: list, threads: list[Thread]) -> list[dict]:
+    """``groups``: the versions of each series (objects with ``versions`` oldest first and ``newest``)."""
     parents = _parents(threads)
     out = []
     for g in groups:
