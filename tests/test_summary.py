@@ -61,3 +61,15 @@ def test_unanswered_questions_are_listed_and_answered_ones_not():
     assert [(q["from"], q["question"]) for q in version["open_questions"]] == [
         (andy, "Conceptually, I like this. Do you need to make sure to do all the do_wp_page work, though?")]
     assert sorted(version["patches"][0]["replies"]) == sorted([andy, jan, ross])
+
+
+def test_summary_command_text(corpus):
+    result = runner.invoke(app, ["summary", str(corpus / "patchew/data/0004-multiple-patch-reviewed.mbox")])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[:5] == [
+        "v4 (newest): Report format specific info for LUKS block driver [2/2, complete]",
+        "  2 replies to the cover letter: Eric Blake <eblake@redhat.com>, Max Reitz <mreitz@redhat.com>",
+        "  on the cover letter, for every patch:",
+        "    Reviewed-by: Eric Blake <eblake@redhat.com>",
+        "  [1/2] crypto: add support for querying parameters for block encryption",
+    ]
