@@ -182,11 +182,23 @@ def test_seed_commit_listing_line_gives_author_and_subject(seeds):
     assert msg.body.startswith("When servicing mmap() reads from file holes the current DAX code\n")
 
 
-def test_seed_without_any_header_is_all_body(seeds):
+def test_seed_without_any_header_is_all_body_with_its_lines_rebuilt(seeds):
     (msg,) = read_messages(seeds / "001_902decd83a14318f.txt").messages
-    assert (msg.subject, msg.from_name, msg.date) == ("", "", None)
-    assert msg.body.startswith("On Fri 21-07-17 16:39:53, Ross Zwisler wrote: > When servicing")
+    assert (msg.subject, msg.date) == ("", None)
+    # the archive joined the whole mail into one line; quote markers give the lines back
+    assert msg.body.startswith("On Fri 21-07-17 16:39:53, Ross Zwisler wrote:\n> When servicing mmap()")
+    assert "\n> Signed-off-by: Ross Zwisler <ross.zwisler@xxxxxxxxxxxxxxx>\nThe patch looks good" in msg.body
+    assert "\nReviewed-by: Jan Kara <jack@xxxxxxx>\n" in msg.body
+    # no From: at all: the signature names the sender
+    assert (msg.from_name, msg.from_email) == ("Jan Kara", "jack@xxxxxxxx")
+    assert any("line breaks lost" in d for d in msg.defects)
     assert msg.msgid == "seed-001_902decd83a14318f.txt@reviewbot.invalid"
+
+
+def test_seed_commit_listing_drops_the_file_dates_and_names_the_commit(seeds):
+    (msg,) = read_messages(seeds / "000_b04a55b2f102a831.txt").messages
+    assert msg.body.rstrip().endswith("Signed-off-by: Linus Torvalds <torvalds@linux-foundation.org>")
+    assert ("X-Reviewbot-Commit", "b2770da642") in msg.headers
 
 
 def test_every_seed_reads_to_one_message(seeds):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reviewbot.ingest.changelog_cover import split_changelog_covers
 from reviewbot.ingest.mailread import parse_message, read_messages
 from reviewbot.ingest.thread import build_threads, find_parents
 
@@ -60,8 +61,8 @@ def test_reference_loop_is_one_thread_in_date_order(corpus):
 
 
 def _mail(msgid: str, subject: str, sender: str = "Ross Zwisler <ross.zwisler@linux.intel.com>",
-          date: str = "Mon, 24 Jul 2017 11:06:11 -0600", extra: str = "") -> bytes:
-    return (f"From: {sender}\nDate: {date}\nSubject: {subject}\nMessage-ID: <{msgid}>\n{extra}\nbody\n").encode()
+          date: str = "Mon, 24 Jul 2017 11:06:11 -0600", extra: str = "", body: str = "body\n") -> bytes:
+    return (f"From: {sender}\nDate: {date}\nSubject: {subject}\nMessage-ID: <{msgid}>\n{extra}\n{body}").encode()
 
 
 def _msg(msgid: str, subject: str = "x", irt: str | None = None, refs: str = "", minute: int = 0, **kw):
@@ -148,12 +149,51 @@ def test_headerless_reply_is_not_attached_to_a_later_original():
     assert find_parents(msgs) == {}
 
 
-def test_seed_reply_joins_the_commit_it_answers(seeds):
+def test_seed_reply_to_v3_does_not_join_the_applied_commit(seeds):
+    """Vivek answered "[PATCH v3 1/5] mm: add vm_insert_mixed_mkwrite()"; the commit listing is
+    what was applied later. Same subject, another version: not its parent."""
     msgs = [read_messages(seeds / name).messages[0]
             for name in ("000_b04a55b2f102a831.txt", "004_3ceb9e994733b8a1.txt", "002_fab232b0b27766c1.txt")]
-    reply, commit = "seed-004_3ceb9e994733b8a1.txt@reviewbot.invalid", "seed-000_b04a55b2f102a831.txt@reviewbot.invalid"
-    assert find_parents(msgs) == {reply: commit}
-    assert len(build_threads(msgs)) == 2
+    assert find_parents(msgs) == {}
+    assert len(build_threads(msgs)) == 3
+
+
+def test_seed_headerless_reply_joins_the_cover_letter_it_quotes(seeds):
+    """Jan Kara's archive copy has no header at all. It quotes the cover letter (and, inside it,
+    patch 1's description): it answers the cover that akpm folded into patch 1's changelog."""
+    msgs = split_changelog_covers([read_messages(seeds / name).messages[0]
+                                   for name in ("000_b04a55b2f102a831.txt", "001_902decd83a14318f.txt")])
+    cover, patch, reply = (m.msgid for m in msgs)
+    assert cover == "cover.seed-000_b04a55b2f102a831.txt@reviewbot.invalid"
+    assert find_parents(msgs) == {patch: cover, reply: cover}
+
+
+def test_headerless_reply_without_subject_joins_the_patch_it_quotes_not_the_cover():
+    body = ("On Mon, Jul 24, 2017, Ross Zwisler wrote:\n"
+            + "".join(f"> {line}\n" for line in _P2.split("\n")) + "\nLooks fine.\n")
+    msgs = [parse_message(_mail("c@x", "[PATCH 0/2] dax: zero page", body=_COVER)),
+            parse_message(_mail("p1@x", "[PATCH 1/2] mm: add helper", body=_P1, extra="In-Reply-To: <c@x>\n")),
+            parse_message(_mail("p2@x", "[PATCH 2/2] dax: use it", body=_P2, extra="In-Reply-To: <c@x>\n")),
+            parse_message(b"From: Jan Kara <jack@suse.cz>\n\n" + body.encode())]
+    assert find_parents(msgs)[msgs[3].msgid] == "p2@x"
+
+
+def test_a_reply_quoting_too_little_stays_unthreaded():
+    msgs = [parse_message(_mail("p2@x", "[PATCH 2/2] dax: use it", body=_P2)),
+            parse_message(b"From: Jan Kara <jack@suse.cz>\n\nOn Mon, Ross wrote:\n> Use the zero page.\n\nOK.\n")]
+    assert find_parents(msgs) == {}
+
+
+_COVER = """When servicing mmap() reads from file holes the current DAX code allocates a page
+cache page of all zeroes and places the struct page pointer in the radix tree. This series
+uses the common 4k zero page instead, which saves memory and shortens the fault path.
+"""
+_P1 = """Add vm_insert_mixed_mkwrite() so that the DAX PTE fault path can insert a writable
+entry in one go, following what insert_pfn_pmd() already does for PMDs.
+"""
+_P2 = """Use the common 4k zero page for reads from holes in DAX mappings: dax_load_hole()
+now inserts an exceptional entry and maps the zero page with vm_insert_mixed().
+"""
 
 
 @settings(max_examples=150, deadline=None)

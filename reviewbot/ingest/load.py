@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reviewbot.ingest.changelog_cover import split_changelog_covers
 from reviewbot.ingest.mailread import read_messages
 from reviewbot.ingest.series import SeriesGroup, find_series_groups
 from reviewbot.ingest.thread import build_threads
@@ -22,6 +23,7 @@ class MailInput:
 def load_mail(source: str | Path) -> MailInput:
     """Read, thread and find the series of a mailbox, maildir, mail file, patch directory or stdin."""
     read = read_messages(source)
-    threads = build_threads(read.messages)
-    groups = find_series_groups(read.messages, threads)
-    return MailInput(read.messages, threads, groups, read.skipped, read.duplicates)
+    messages = split_changelog_covers(read.messages)
+    threads = build_threads(messages)
+    groups = find_series_groups(messages, threads)
+    return MailInput(messages, threads, groups, read.skipped, read.duplicates)

@@ -28,6 +28,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from reviewbot.errors import InputError, MailError
+from reviewbot.ingest.changelog_cover import COMMIT_LISTING_HEADER
 from reviewbot.ingest.decode import (
     addresses,
     body_text,
@@ -38,6 +39,7 @@ from reviewbot.ingest.decode import (
     split_from,
 )
 from reviewbot.ingest.mailinfo import looks_like_patch
+from reviewbot.ingest.reflow import looks_flattened, reflow
 from reviewbot.model import Message, Skipped
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -56,6 +58,9 @@ _ARCHIVE_FIELD = re.compile(r"^(From|Date|Subject|To|Cc|Message-ID|In-Reply-To):
 _COMMIT_LINE = re.compile(r"^(?P<name>[^\s\d:<>][^:<>]*?) (?P<sha>[0-9a-f]{7,40}) (?P<subject>\S.*)$")
 # "On Fri 21-07-17 16:39:53, Ross Zwisler wrote: > ...": the attribution line of a reply
 _ATTRIBUTION = re.compile(r"\bwrote:\s*>")
+# A commit listing page ends with the dates of the files it lists ("2017-09-06 17:27:24 -07:00", "..").
+_LISTING_TAIL = re.compile(r"\n(?:(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:?\d\d|\.\.)\s*\n?)+\s*$")
+_SIGNATURE_PERSON = re.compile(r"^\s*([A-Z][^<>\n@]{1,60}?)\s*<([^<>\s]+@[^<>\s]+)>", re.M)
 _ARCHIVE_DATE = re.compile(r"^(?:[A-Z][a-z]{2},? )?([A-Z][a-z]{2}) (\d{1,2}),? (\d{4}) -? ?(\d\d:\d\d:\d\d)"
                            r"(?: ([A-Z]{3,4}))?")
 _ZONE_HOURS = {"UTC": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
@@ -382,9 +387,21 @@ def parse_archive_page(data: bytes, source: str, strict: bool = False) -> Messag
     if strict and not fields and not (_ATTRIBUTION.search(text[:4096]) or looks_like_patch(text)):
         return None  # a README or a quilt "series" file beside the patches, not a mail
     body = "\n".join(lines[i:]).strip("\n") + "\n"
+    defects = ["archive text without mail headers"]
+    headers = [(key.title(), value) for key, value in fields.items()]
+    if commit_line:
+        body = _LISTING_TAIL.sub("\n", body)
+        headers.append((COMMIT_LISTING_HEADER, commit_line.group("sha")))
+    if looks_flattened(body):
+        body = reflow(body)
+        defects.append("line breaks lost by the archive: lines rebuilt from quote markers and trailers")
     name, email = split_from(fields.get("from", ""))
     if not email:  # archives often print the name only
         name = " ".join(fields.get("from", "").split())
+    if not name and not email:
+        name, email = _signature_sender(body)
+        if email:
+            defects.append("no From: line; sender taken from the signature")
     return Message(
         msgid=first_msgid(fields.get("message-id", "")) or _archive_msgid(data, source),
         from_name=name,
@@ -393,10 +410,17 @@ def parse_archive_page(data: bytes, source: str, strict: bool = False) -> Messag
         subject=fields.get("subject", subject),
         in_reply_to=first_msgid(fields.get("in-reply-to", "")) if fields.get("in-reply-to") else None,
         body=body,
-        headers=[(key.title(), value) for key, value in fields.items()],
+        headers=headers,
         source=source,
-        defects=["archive text without mail headers"],
+        defects=defects,
     )
+
+
+def _signature_sender(body: str) -> tuple[str, str]:
+    """("Jan Kara", "jack@suse.cz") from the first "Name <email>" under a "-- " separator."""
+    _, sep, signature = body.partition("\n-- \n")
+    m = _SIGNATURE_PERSON.search(signature[:300]) if sep else None
+    return (" ".join(m.group(1).split()), m.group(2)) if m else ("", "")
 
 
 def _archive_msgid(data: bytes, source: str) -> str:

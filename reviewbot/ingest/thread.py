@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from reviewbot.ingest.quotes import quoted_parent
 from reviewbot.ingest.subject import parse_subject
 from reviewbot.model import Message, Thread
 
@@ -68,8 +69,9 @@ def _attach_headerless(messages: list[Message], by_id: dict[str, Message], paren
       the run) sent before it by the same sender with the same version, N and topic prefixes
       (``net-next``, ``Qemu-devel``), at most HEADERLESS_WINDOW earlier.
     - A reply "Re: <subject>" goes under the earliest message with that subject (prefixes and
-      all; failing that, the same subject once the bracketed prefixes are dropped) that is not
-      dated after it.
+      all; failing that, the same subject and version once the bracketed prefixes are dropped)
+      that is not dated after it.
+    - A reply with no subject to go by goes under the message whose text it quotes.
     """
     ordered = [m for _, m in sorted(enumerate(messages), key=_sort_key)]
     infos = {m.msgid: parse_subject(m.subject) for m in ordered}
@@ -81,7 +83,9 @@ def _attach_headerless(messages: list[Message], by_id: dict[str, Message], paren
         target: Message | None = None
         if info.is_reply:
             if headerless and info.subject:  # "Re:" alone names nothing to attach to
-                target = originals.get(_subject_key(info)) or originals.get((info.subject.lower(),))
+                # the same subject without its brackets only within one version: a reply to
+                # "[PATCH v3 1/5] foo" does not answer the applied "foo"
+                target = originals.get(_subject_key(info)) or originals.get((info.subject.lower(), info.version))
         elif info.total is not None and info.index is not None:
             key = (msg.from_email.lower(), info.version, info.total, tuple(p.lower() for p in info.topic_prefixes))
             head = heads.get(key)
@@ -96,7 +100,22 @@ def _attach_headerless(messages: list[Message], by_id: dict[str, Message], paren
             parent[msg.msgid] = target.msgid
         if not info.is_reply and info.subject:
             originals.setdefault(_subject_key(info), msg)
-            originals.setdefault((info.subject.lower(),), msg)
+            originals.setdefault((info.subject.lower(), info.version), msg)
+    _attach_by_quote(ordered, infos, parent)
+
+
+def _attach_by_quote(ordered: list[Message], infos: dict, parent: dict[str, str]) -> None:
+    """Last resort for replies with neither threading headers nor a subject that names their
+    parent (archive copies): the message whose text they quote (see ``quotes``)."""
+    orphans = [m for m in ordered if m.msgid not in parent and not m.in_reply_to and not m.references
+               and not infos[m.msgid].subject and ">" in m.body]
+    cache: dict[str, set[int]] = {}
+    for msg in orphans:
+        candidates = [c for c in ordered if _not_after(c, msg) and not _is_ancestor(msg.msgid, c.msgid, parent)]
+        target = quoted_parent(msg, candidates, cache)
+        if target is not None:
+            parent[msg.msgid] = target
+            msg.defects.append("threaded by the text it quotes (no threading headers, no subject)")
 
 
 def _subject_key(info) -> tuple:

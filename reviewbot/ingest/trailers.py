@@ -169,7 +169,7 @@ def merge_trailers(own: list[Trailer], *collected: list[Trailer]) -> list[Traile
     for group in collected:
         for t in group:
             key = trailer_key(t)
-            if key in seen:
+            if key in seen or (t.address_hidden and any(t.same_as(o) for o in out)):
                 continue
             seen.add(key)
             out.append(t)
