@@ -5,6 +5,7 @@ Findings; report renders them. Nothing here knows about files, terminals or git.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -12,6 +13,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # unidiff is only needed where diffs are parsed
     from unidiff import PatchSet
+
+
+_OBFUSCATED = re.compile(r"@x{3,}(?:\.x+)*$|^x{3,}@", re.IGNORECASE)
 
 
 @dataclass
@@ -84,6 +88,22 @@ class Trailer:
     def is_person(self) -> bool:
         return bool(self.email)
 
+    @property
+    def address_hidden(self) -> bool:
+        """Web archives hide addresses: "jack@xxxxxxx", "willy@xxxxxxxxxxxxx"."""
+        return bool(_OBFUSCATED.search(self.email))
+
+    def same_as(self, other: Trailer) -> bool:
+        """The same trailer from the same person, also when an archive hid one of the addresses."""
+        if self.name.lower() != other.name.lower():
+            return False
+        if (self.person or self.value).lower().split() == (other.person or other.value).lower().split():
+            return True
+        if not self.email or not other.email or not (self.address_hidden or other.address_hidden):
+            return False
+        mine, theirs = (" ".join(t.person.rsplit("<", 1)[0].replace('"', "").lower().split()) for t in (self, other))
+        return bool(mine) and mine == theirs
+
 
 @dataclass
 class Patch:
@@ -143,6 +163,11 @@ class Series:
     cover_trailers: list[Trailer] = field(default_factory=list)  # given on the cover: apply to all
     is_pull_request: bool = False
     superseded_by: int | None = None  # newer version found in the same input
+    applied: bool = False  # read from commit listings: the version that was applied
+    # Patches known only from replies to them ("Re: [PATCH v3 1/5] foo"): index -> subject.
+    absent: dict[int, str] = field(default_factory=dict)
+    absent_trailers: dict[int, list[Trailer]] = field(default_factory=dict)  # given in those replies
+    comment_targets: dict[str, int] = field(default_factory=dict)  # comment msgid -> patch index (0: cover)
 
     @property
     def missing(self) -> list[int]:

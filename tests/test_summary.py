@@ -33,7 +33,8 @@ def test_partial_reroll_changes_are_by_patch_id(corpus):
     data = load_mail(corpus / "b4/samples/trailers-followup-partial-reroll.mbox")
     (group,) = summarize(data.groups, data.threads)
     v3 = group["versions"][1]
-    assert v3["changes_since_v2"] == {"unchanged": [], "changed": ["Simple test 2"], "added": [], "dropped": []}
+    assert v3["changes_since_v2"] == {"unchanged": [], "changed": ["Simple test 2"], "added": [], "dropped": [],
+                                     "not_comparable": []}
 
 
 def _mail(mid, sender, subject, body, irt=None, date="Mon, 24 Jul 2017 11:06:11 -0600"):
@@ -73,3 +74,25 @@ def test_summary_command_text(corpus):
         "    Reviewed-by: Eric Blake <eblake@redhat.com>",
         "  [1/2] crypto: add support for querying parameters for block encryption",
     ]
+
+
+def test_summary_of_the_seeds_threads(seeds):
+    """What a maintainer reads for the seeds: the cover-letter review for every patch of the applied
+    series, each posting known from replies only, and the questions still open."""
+    from reviewbot.ingest.load import load_mail
+    from reviewbot.report.summary import render_text, summarize
+
+    data = load_mail(seeds)
+    text = render_text(summarize(data.groups, data.threads))
+    applied = text[text.index("applied (newest): mm: add vm_insert_mixed_mkwrite() [1/5, missing 2, 3, 4, 5]"):]
+    assert "  on the cover letter, for every patch:\n    Reviewed-by: Jan Kara <jack@xxxxxxx>\n" in applied
+    assert "  1 reply to the cover letter: Jan Kara <jack@xxxxxxxx>\n" in applied
+    assert "Ross Zwisler" not in applied.split("[1/5]")[0].split("1 reply")[1]  # his quoted sign-off is no trailer
+    assert "  note: cover letter recovered from the changelog of patch 1" in applied
+    assert ("  [3/3] dax: Handle write faults more efficiently (not in the input: known from replies)\n"
+            "    1 reply: Andy Lutomirski\n") in text
+    assert ("    Andy Lutomirski: On second reading, though, what ensures that the vm is VM_WRITE|VM_SHARED? "
+            "If nothing else, some nice comments might help.\n") in text
+    assert "Vivek Goyal: vm_insert_mixed_mkwrite() is same as vm_insert_mixed() except" in text
+    # Ross answering Jan on v4 10/12 asks nothing
+    assert "Ross Zwisler: " not in text.split("questions without an answer")[-1]

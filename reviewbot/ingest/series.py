@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reviewbot.ingest.changelog_cover import is_commit_listing
 from reviewbot.ingest.mailinfo import looks_like_patch, split_patch_body
 from reviewbot.ingest.subject import SubjectInfo, parse_subject
 from reviewbot.ingest.thread import build_threads
@@ -44,7 +45,7 @@ def classify(msg: Message) -> _Entry:
         return _Entry(msg, info, "comment")
     if info.is_pull and not looks_like_patch(msg.body):
         return _Entry(msg, info, "pull")
-    if looks_like_patch(msg.body):
+    if looks_like_patch(msg.body) or is_commit_listing(msg):  # a listing may show no diff
         return _Entry(msg, info, "patch")
     if info.index == 0 and info.total:
         return _Entry(msg, info, "cover")
@@ -115,6 +116,7 @@ def _series_in_thread(thread: Thread) -> list[Series]:
                 s.comments.append(msg)  # a re-post of the same index: the first one stands
                 continue
             s.patches.append(patch)
+            s.applied = s.applied or is_commit_listing(msg)
             owner[msg.msgid] = s
     for s in result:
         s.patches.sort(key=lambda p: p.index)
@@ -122,7 +124,7 @@ def _series_in_thread(thread: Thread) -> list[Series]:
             s.subject = s.patches[0].subject
         s.expected_total = max([s.expected_total] + [p.total for p in s.patches])
         s.base_commit = _base_commit(s)
-    _attach_replies(thread, entries, owner, parent_of)
+    _attach_replies(thread, entries, owner, parent_of, result)
     return result
 
 
@@ -187,9 +189,12 @@ def _base_commit(s: Series) -> str | None:
 
 
 def _attach_replies(thread: Thread, entries: dict[str, _Entry], owner: dict[str, Series],
-                    parent_of: dict[str, str]) -> None:
+                    parent_of: dict[str, str], result: list[Series]) -> None:
     """Every comment goes to the series of the nearest cover/patch above it; trailers are collected
-    from comments without a diff: on a patch for that patch, on the cover for every patch."""
+    from comments without a diff: on a patch for that patch, on the cover for every patch. A reply
+    to a patch that is not in the input ("Re: [PATCH v3 1/5] foo") goes to a series made of the
+    patches known only from such replies, so a maintainer still sees who said what on it."""
+    ghosts: dict[tuple, Series] = {}
     for msg in thread.messages:
         entry = entries[msg.msgid]
         if entry.kind != "comment":
@@ -198,9 +203,12 @@ def _attach_replies(thread: Thread, entries: dict[str, _Entry], owner: dict[str,
         while node is not None and node not in owner:
             node = parent_of.get(node)
         if node is None:
+            _attach_to_absent(entry, ghosts, result)
             continue
         s = owner[node]
         s.comments.append(msg)
+        s.comment_targets[msg.msgid] = 0 if s.cover is not None and node == s.cover.msgid else next(
+            (p.index for p in s.patches if p.message is not None and p.message.msgid == node), 0)
         if looks_like_patch(msg.body):
             continue  # a reply carrying a diff is a counter-proposal, not a review
         if s.cover is not None and node == s.cover.msgid:
@@ -208,6 +216,31 @@ def _attach_replies(thread: Thread, entries: dict[str, _Entry], owner: dict[str,
         else:
             patch = next(p for p in s.patches if p.message is not None and p.message.msgid == node)
             patch.trailers = merge_trailers(patch.trailers, reply_trailers(msg))
+
+
+def _attach_to_absent(entry: _Entry, ghosts: dict[tuple, Series], result: list[Series]) -> None:
+    info = entry.info
+    if not info.is_reply or info.index is None or not info.total or not info.subject:
+        return
+    key = (info.version, info.total, tuple(p.lower() for p in info.topic_prefixes))
+    s = ghosts.get(key)
+    if s is None:
+        s = ghosts[key] = Series(subject=info.subject, version=info.version, prefixes=info.topic_prefixes,
+                                 expected_total=info.total, source=entry.msg.source)
+        result.append(s)
+    if info.index == 0:
+        s.subject = info.subject
+    else:
+        s.absent.setdefault(info.index, info.subject)
+    s.comments.append(entry.msg)
+    s.comment_targets[entry.msg.msgid] = info.index
+    if looks_like_patch(entry.msg.body):
+        return
+    if info.index == 0:
+        s.cover_trailers = merge_trailers(s.cover_trailers, reply_trailers(entry.msg, TrailerOrigin.COVER))
+    else:
+        s.absent_trailers[info.index] = merge_trailers(s.absent_trailers.get(info.index, []),
+                                                       reply_trailers(entry.msg))
 
 
 def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
@@ -220,17 +253,22 @@ def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
         else:
             groups.append(SeriesGroup([s]))
     for g in groups:
-        g.versions.sort(key=lambda x: x.version)
+        g.versions.sort(key=lambda x: (x.applied, x.version))  # what was applied comes after every posting
     return groups
 
 
 def _same_series(a: Series, b: Series) -> bool:
-    if a.version == b.version or _sender(a) != _sender(b):
+    """Versions of one series: different versions (or one of them applied) from the same sender
+    (unknown when only replies to it are in the input), sharing the cover or a patch subject."""
+    if (a.version == b.version and a.applied == b.applied) or (_sender(a) and _sender(b) and _sender(a) != _sender(b)):
         return False
     if a.cover and b.cover and a.subject.lower() == b.subject.lower():
         return True
-    subjects_a = {p.subject.lower() for p in a.patches}
-    return bool(subjects_a & {p.subject.lower() for p in b.patches})
+    return bool(_patch_subjects(a) & _patch_subjects(b))
+
+
+def _patch_subjects(s: Series) -> set[str]:
+    return {p.subject.lower() for p in s.patches} | {subject.lower() for subject in s.absent.values()}
 
 
 def patches_with_trailers(s: Series) -> list[Patch]:

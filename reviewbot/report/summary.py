@@ -10,14 +10,20 @@ from __future__ import annotations
 import json
 import re
 
-from reviewbot.ingest.trailers import own_text_lines
-from reviewbot.model import Message, Series, Thread
+from reviewbot.model import Message, Series, Thread, Trailer
 
-_QUESTION_END = re.compile(r"\?\s*$")
+_QUESTION = re.compile(r"\?(?:\s|\)|$)")
+# A sentence opening the way questions do, for reviewers who end them with a full stop:
+# "Will it make sense to just add mkwrite parameter to vm_insert_mixed() ... (like insert_pfn())."
+_ASKING = re.compile(r"(?:^|[.!]\s+)(?:(?:why|how come|would|will|should|shouldn't|can|could) (?:it|this|that|we|you"
+                     r"|they|there|the)|(?:do|don't) (?:you|we|they)|(?:does|doesn't|did|is|isn't|are|aren't) "
+                     r"(?:it|this|that|there))\b", re.IGNORECASE)
+# Defects that change how a reader should weigh the summary, shown under the version.
+_NOTABLE_DEFECTS = ("cover letter recovered", "threaded by", "line breaks lost", "sender taken")
 
 
-def _parents(threads: list[Thread]) -> dict[str, str]:
-    return {child: parent for t in threads for parent, kids in t.children.items() for child in kids}
+def _notable(defect: str) -> bool:
+    return any(key in defect for key in _NOTABLE_DEFECTS)
 
 
 def _descendants(threads: list[Thread], msgid: str) -> list[Message]:
@@ -32,66 +38,111 @@ def _descendants(threads: list[Thread], msgid: str) -> list[Message]:
     return out
 
 
+def _own_text_lines(body: str) -> list[str]:
+    """The lines a reply's author wrote: quotes dropped, stopped at the signature separator."""
+    out = []
+    for line in body.split("\n"):
+        if line.rstrip() in ("-- ", "--"):
+            break
+        if not line.lstrip().startswith(">"):
+            out.append(line)
+    return out
+
+
 def questions(msg: Message) -> list[str]:
-    """Paragraphs of a reply's own text (quotes and signature dropped) that end in a question mark."""
+    """Paragraphs of a reply's own text (quotes and signature dropped) that ask something: they
+    end in a question mark or hold a sentence that does ("...VM_WRITE|VM_SHARED? If nothing else,
+    some comments might help."). Quoted as written."""
     paragraphs, current = [], []
-    for line in own_text_lines(msg.body) + [""]:
+    for line in _own_text_lines(msg.body) + [""]:
         if line.strip():
             current.append(line.strip())
         elif current:
             paragraphs.append(" ".join(current))
             current = []
-    return [p for p in paragraphs if _QUESTION_END.search(p) and not p.lower().startswith("on ")]
+    return [p for p in paragraphs if (_QUESTION.search(p) or _ASKING.search(p)) and not _is_attribution(p)]
 
 
-def _series_summary(s: Series, threads: list[Thread], parents: dict[str, str]) -> dict:
+def _is_attribution(paragraph: str) -> bool:
+    return paragraph.lower().startswith("on ") and paragraph.rstrip().endswith("wrote:")
+
+
+def _review_trailers(trailers: list[Trailer]) -> list[Trailer]:
+    """What reviewers gave (Reviewed-by, Acked-by, Tested-by, ...): not the author's sign-off, not Cc."""
+    return [t for t in trailers if t.is_person and not t.mismatch and t.name.lower().endswith("-by")
+            and t.name != "Signed-off-by"]
+
+
+def _without(trailers: list[Trailer], already: list[Trailer]) -> list[Trailer]:
+    return [t for t in trailers if not any(t.same_as(a) for a in already)]
+
+
+def _who(msg: Message) -> str:
+    return (msg.from_email or " ".join(msg.from_name.lower().split())).lower()
+
+
+def _series_summary(s: Series, threads: list[Thread]) -> dict:
     author = (s.cover or (s.patches[0].message if s.patches else None))
-    author_email = author.from_email.lower() if author else ""
-    owners = {p.message.msgid: p.index for p in s.patches if p.message}
-    if s.cover:
-        owners[s.cover.msgid] = 0
+    author_id = _who(author) if author else None  # None: the series itself is not in the input
     replies: dict[int, list[Message]] = {}
     for c in s.comments:
-        node = parents.get(c.msgid)
-        while node is not None and node not in owners:
-            node = parents.get(node)
-        if node is not None:
-            replies.setdefault(owners[node], []).append(c)
+        if c.msgid in s.comment_targets:
+            replies.setdefault(s.comment_targets[c.msgid], []).append(c)
     open_questions = []
     for c in s.comments:
-        if c.from_email.lower() == author_email:
+        if author_id is not None and _who(c) == author_id:
             continue
         for q in questions(c):
-            answered = any(d.from_email.lower() == author_email for d in _descendants(threads, c.msgid))
+            answered = author_id is not None and any(_who(d) == author_id for d in _descendants(threads, c.msgid))
             if not answered:
                 open_questions.append({"from": c.sender, "message": c.msgid, "question": q})
-    cover_trailers = [{"name": t.name, "person": t.person, "applies_to": "all patches"}
-                      for t in s.cover_trailers if t.is_person and not t.mismatch]
+    cover_given = _review_trailers(s.cover_trailers)
+    cover_trailers = [{"name": t.name, "person": t.person, "applies_to": "all patches"} for t in cover_given]
+
+    def patch_trailers(own: list[Trailer]) -> list[dict]:
+        given = _review_trailers(own)
+        return ([{"name": t.name, "person": t.person, "origin": t.origin.value} for t in given]
+                + [{"name": t.name, "person": t.person, "origin": "cover"} for t in _without(cover_given, given)])
+
+    patches = [{
+        "index": p.index,
+        "subject": p.subject,
+        "patch_id": p.patch_id,
+        "trailers": patch_trailers(p.trailers),
+        "replies": [m.sender for m in replies.get(p.index, [])],
+    } for p in s.patches]
+    patches += [{
+        "index": index,
+        "subject": subject,
+        "patch_id": None,
+        "absent": True,
+        "trailers": patch_trailers(s.absent_trailers.get(index, [])),
+        "replies": [m.sender for m in replies.get(index, [])],
+    } for index, subject in s.absent.items()]
+    patches.sort(key=lambda p: p["index"])
+    members = [m for m in [s.cover] + [p.message for p in s.patches] + s.comments if m is not None]
+    notes = list(dict.fromkeys(f"{m.sender or m.msgid}: {d}" if m in s.comments else d
+                               for m in members for d in m.defects if _notable(d)))
     return {
         "subject": s.subject,
         "version": s.version,
+        "applied": s.applied,
         "total": s.expected_total,
         "missing": s.missing,
         "cover": s.cover.subject if s.cover else None,
         "cover_trailers": cover_trailers,
         "cover_replies": [m.sender for m in replies.get(0, [])],
-        "patches": [{
-            "index": p.index,
-            "subject": p.subject,
-            "patch_id": p.patch_id,
-            "trailers": [{"name": t.name, "person": t.person, "origin": t.origin.value}
-                         for t in p.trailers if t.is_person and not t.mismatch and t.name != "Signed-off-by"]
-            + [{"name": t["name"], "person": t["person"], "origin": "cover"} for t in cover_trailers],
-            "replies": [m.sender for m in replies.get(p.index, [])],
-        } for p in s.patches],
+        "patches": patches,
         "open_questions": open_questions,
+        "notes": notes,
     }
 
 
 def _changes(older: Series, newer: Series) -> dict:
     old_ids = {p.patch_id: p for p in older.patches if p.patch_id}
     old_subjects = {p.subject.lower(): p for p in older.patches}
-    out = {"unchanged": [], "changed": [], "added": [], "dropped": []}
+    absent = {subject.lower() for subject in older.absent.values()}
+    out: dict[str, list[str]] = {"unchanged": [], "changed": [], "added": [], "dropped": [], "not_comparable": []}
     matched = set()
     for p in newer.patches:
         if p.patch_id in old_ids:
@@ -100,6 +151,8 @@ def _changes(older: Series, newer: Series) -> dict:
         elif p.subject.lower() in old_subjects:
             out["changed"].append(p.subject)
             matched.add(p.subject.lower())
+        elif p.subject.lower() in absent:  # the older one is known from replies only
+            out["not_comparable"].append(p.subject)
         else:
             out["added"].append(p.subject)
     # a partial re-roll re-sends some patches: the ones it leaves out are carried over, not dropped
@@ -110,10 +163,9 @@ def _changes(older: Series, newer: Series) -> dict:
 
 def summarize(groups: list, threads: list[Thread]) -> list[dict]:
     """``groups``: the versions of each series (objects with ``versions`` oldest first and ``newest``)."""
-    parents = _parents(threads)
     out = []
     for g in groups:
-        versions = [_series_summary(s, threads, parents) for s in g.versions]
+        versions = [_series_summary(s, threads) for s in g.versions]
         for older, newer, entry in zip(g.versions, g.versions[1:], versions[1:]):
             entry["changes_since_v%d" % older.version] = _changes(older, newer)
         out.append({"newest": g.newest.version, "versions": versions})
@@ -130,8 +182,11 @@ def render_text(summary: list[dict], markdown: bool = False) -> str:
     for group in summary:
         for v in group["versions"]:
             state = "complete" if not v["missing"] else "missing " + ", ".join(map(str, v["missing"]))
-            newest = " (newest)" if v["version"] == group["newest"] else ""
-            lines.append(f"{h1}v{v['version']}{newest}: {v['subject']} [{len(v['patches'])}/{v['total']}, {state}]")
+            newest = " (newest)" if v is group["versions"][-1] else ""
+            label = "applied" if v.get("applied") else f"v{v['version']}"
+            present = sum(1 for p in v["patches"] if not p.get("absent"))
+            lines.append(f"{h1}{label}{newest}: {v['subject']} [{present}/{v['total']}, {state}]")
+            lines.extend(f"{h2}note: {n}" for n in v.get("notes", []))
             if v["cover_replies"]:
                 lines.append(f"{h2}{len(v['cover_replies'])} repl{'y' if len(v['cover_replies']) == 1 else 'ies'} "
                              f"to the cover letter: " + ", ".join(dict.fromkeys(v["cover_replies"])))
@@ -139,7 +194,8 @@ def render_text(summary: list[dict], markdown: bool = False) -> str:
                 lines.append(f"{h2}on the cover letter, for every patch:")
                 lines.extend(f"{bullet}{t['name']}: {t['person']}" for t in v["cover_trailers"])
             for p in v["patches"]:
-                lines.append(f"{h2}[{p['index']}/{v['total']}] {p['subject']}")
+                absent = " (not in the input: known from replies)" if p.get("absent") else ""
+                lines.append(f"{h2}[{p['index']}/{v['total']}] {p['subject']}{absent}")
                 for t in p["trailers"]:
                     lines.append(f"{bullet}{t['name']}: {t['person']}" + (" (cover letter)" if t["origin"] == "cover"
                                                                           else ""))
@@ -148,10 +204,13 @@ def render_text(summary: list[dict], markdown: bool = False) -> str:
                                  + ", ".join(dict.fromkeys(p["replies"])))
             for key, change in v.items():
                 if key.startswith("changes_since_"):
-                    parts = [f"{k} {len(change[k])}" for k in ("changed", "added", "dropped", "unchanged") if change[k]]
+                    parts = [f"{k.replace('_', ' ')} {len(change[k])}"
+                             for k in ("changed", "added", "dropped", "unchanged", "not_comparable") if change.get(k)]
                     lines.append(f"{h2}since v{key.rsplit('v', 1)[1]}: " + ", ".join(parts))
                     for k in ("changed", "added", "dropped"):
                         lines.extend(f"{bullet}{k}: {s}" for s in change[k])
+                    lines.extend(f"{bullet}in both, the older one known from replies only: {s}"
+                                 for s in change.get("not_comparable", []))
             if v["open_questions"]:
                 lines.append(f"{h2}questions without an answer from the author:")
                 for q in v["open_questions"]:
