@@ -79,3 +79,14 @@ def test_seeds_summary_cover_review_applies_to_every_patch_and_quoted_signoffs_d
     # the older posting is v3, known only from Vivek Goyal's reply to its 1/5
     assert [v.version for v in group.versions] == [3, 1] and group.versions[0].absent == {
         1: "mm: add vm_insert_mixed_mkwrite()"}
+
+
+def test_a_newer_version_known_only_from_replies_does_not_hide_the_posted_one():
+    from reviewbot.ingest.series import fill_partial_reroll, find_series_groups
+
+    v1 = AKPM_PATCH.replace(b"Subject: [PATCH]", b"Subject: [PATCH 1/1]")
+    reply = (b"From: Jan Kara <jack@suse.cz>\nSubject: Re: [PATCH v2 1/1] mm: add vm_insert_mixed_mkwrite()\n"
+             b"Message-ID: <r@x>\nDate: Tue, 25 Jul 2017 11:06:11 -0600\n\nOn Mon, Ross wrote:\n> x\n\nLooks good.\n")
+    (group,) = find_series_groups([parse_message(v1), parse_message(reply)])
+    assert [v.version for v in group.versions] == [1, 2] and group.newest.absent == {1: group.newest.subject}
+    assert fill_partial_reroll(group).version == 1

@@ -422,3 +422,21 @@ def test_seed_directory_reads_all_five_archive_texts(seeds):
     assert [m.msgid.split("_")[0] for m in result.messages] == ["seed-000", "seed-001", "seed-002", "seed-003",
                                                                 "seed-004"]
     assert result.skipped == []
+
+
+def test_progress_is_reported_for_a_directory_of_patches(tmp_path):
+    for n in range(1, 4):
+        (tmp_path / f"000{n}-x.patch").write_bytes(
+            f"From: A <a@b.org>\nSubject: [PATCH {n}/3] x\nMessage-ID: <{n}@b>\n\nbody\n".encode())
+    seen = []
+    read_messages(tmp_path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_progress_ends_at_the_number_of_messages_of_an_mbox(tmp_path):
+    mails = "".join(f"From x@y Mon Sep 17 00:00:00 2001\nFrom: A <a@b.org>\nSubject: m{n}\nMessage-ID: <{n}@b>\n\nb\n\n"
+                    for n in range(450))
+    (tmp_path / "big.mbox").write_text(mails)
+    seen = []
+    assert len(read_messages(tmp_path / "big.mbox", progress=lambda d, t: seen.append((d, t))).messages) == 450
+    assert seen == [(200, 450), (400, 450), (450, 450)]

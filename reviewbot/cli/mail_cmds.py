@@ -8,6 +8,7 @@ from enum import Enum
 import typer
 
 from reviewbot.cli.app import app
+from reviewbot.cli.progress import stderr_progress
 from reviewbot.ingest.load import load_mail
 from reviewbot.ingest.series import fill_partial_reroll, patches_with_trailers
 from reviewbot.model import Trailer
@@ -47,7 +48,8 @@ def trailers(
     apply to every patch. A trailer that names someone other than the reply's sender is not applied
     and is listed as a mismatch. reviewbot never adds trailers itself: people decide.
     """
-    data = load_mail(mbox)
+    with stderr_progress("reading mail") as update:
+        data = load_mail(mbox, update)
     _skipped_note(data)
     out = []
     for group in data.groups:
@@ -96,7 +98,8 @@ def series(
     format: MailFormat = typer.Option(MailFormat.text, "--format", "-f", help="text or json"),
 ) -> None:
     """The series found in a mailbox: version, patches present, missing ones, cover, trailers."""
-    data = load_mail(mbox)
+    with stderr_progress("reading mail") as update:
+        data = load_mail(mbox, update)
     _skipped_note(data)
     rows = []
     for group in data.groups:

@@ -6,6 +6,7 @@ from enum import Enum
 import typer
 
 from reviewbot.cli.app import app
+from reviewbot.cli.progress import stderr_progress
 
 
 class SummaryFormat(str, Enum):
@@ -24,7 +25,8 @@ def summary(
     from reviewbot.ingest.load import load_mail
     from reviewbot.report import summary as report
 
-    data = load_mail(mbox)
+    with stderr_progress("reading mail") as update:
+        data = load_mail(mbox, update)
     result = report.summarize(data.groups, data.threads)
     if format is SummaryFormat.json:
         typer.echo(report.render_json(result), nl=False)

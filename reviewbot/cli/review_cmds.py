@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from reviewbot.cli.app import app
+from reviewbot.cli.progress import stderr_progress
 from reviewbot.model import Severity
 
 
@@ -180,18 +181,14 @@ def index(
 ) -> None:
     """Parse every .c/.h file of the tree into the parse cache, so later reviews start warm; prints what
     was recovered, the time and the peak memory."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from reviewbot.c.cache import FactsCache
     from reviewbot.c.index import index_tree
     from reviewbot.c.tree import open_tree
 
     source = open_tree(tree, rev)
     cache = FactsCache()
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("indexing", total=None)
-        stats = index_tree(source, cache, jobs, lambda done, total: bar.update(task, completed=done, total=total))
+    with stderr_progress("indexing") as update:
+        stats = index_tree(source, cache, jobs, update)
     cache.close()
     typer.echo(f"{stats.files} files ({stats.parsed} parsed now, {stats.files - stats.parsed} from the cache), "
                f"{stats.functions} function definitions, {stats.calls} calls, "

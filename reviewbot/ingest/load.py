@@ -1,6 +1,7 @@
 """One entry point from "what the user named" to model objects: a mailbox path or ``-``."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,9 @@ class MailInput:
     duplicates: list[str] = field(default_factory=list)
 
 
-def load_mail(source: str | Path) -> MailInput:
+def load_mail(source: str | Path, progress: Callable[[int, int], None] | None = None) -> MailInput:
     """Read, thread and find the series of a mailbox, maildir, mail file, patch directory or stdin."""
-    read = read_messages(source)
+    read = read_messages(source, progress)
     messages = split_changelog_covers(read.messages)
     threads = build_threads(messages)
     groups = find_series_groups(messages, threads)

@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -73,11 +74,17 @@ class MailReadResult:
     messages: list[Message] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # msgids seen more than once (first kept)
+    progress: Callable[[int, int], None] | None = field(default=None, repr=False)  # (done, total) units
+
+    def report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
 
 
-def read_messages(source: str | Path) -> MailReadResult:
-    """Read every message of ``source``; raise InputError when it holds no mail at all."""
-    result = MailReadResult()
+def read_messages(source: str | Path, progress: Callable[[int, int], None] | None = None) -> MailReadResult:
+    """Read every message of ``source``; raise InputError when it holds no mail at all.
+    ``progress(done, total)`` is called as files of a directory or messages of an mbox are read."""
+    result = MailReadResult(progress=progress)
     if str(source) == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
@@ -116,9 +123,10 @@ def _read_dir(path: Path, result: MailReadResult) -> None:
         _read_maildir(path, result)
         return
     # git format-patch output, or any directory of mails: every regular file in name order
-    for f in sorted(path.iterdir()):
-        if not f.is_file() or f.is_symlink() or f.suffix.lower() in _NON_MAIL_SUFFIXES or f.name.startswith("."):
-            continue
+    files = [f for f in sorted(path.iterdir()) if f.is_file() and not f.is_symlink()
+             and f.suffix.lower() not in _NON_MAIL_SUFFIXES and not f.name.startswith(".")]
+    for done, f in enumerate(files, 1):
+        result.report(done, len(files))
         try:
             data = _read_file(f)
         except InputError as exc:
@@ -135,7 +143,8 @@ def _read_maildir(path: Path, result: MailReadResult) -> None:
     corpora and copied folders often have cur/ only)."""
     files = [f for sub in ("cur", "new") if (path / sub).is_dir() for f in (path / sub).iterdir()
              if f.is_file() and not f.name.startswith(".")]
-    for f in sorted(files, key=lambda f: (f.name.split(":", 1)[0], f.name)):
+    for done, f in enumerate(sorted(files, key=lambda f: (f.name.split(":", 1)[0], f.name)), 1):
+        result.report(done, len(files))
         try:
             data = _read_file(f)
         except InputError as exc:  # removed or unreadable while we read the folder
@@ -164,8 +173,11 @@ def _read_blob(data: bytes, source: str, result: MailReadResult, quiet_non_mail:
         start = _first_separator(stripped)  # an mbox after a preamble ("$ git format-patch ...")
     if start is not None:
         first = len(result.messages)
-        for n, raw in enumerate(split_mbox(stripped[start:]), 1):
+        raws = split_mbox(stripped[start:])
+        for n, raw in enumerate(raws, 1):
             _add(raw, f"{source}#{n}", result)
+            if len(raws) > 1 and (n % 200 == 0 or n == len(raws)):
+                result.report(n, len(raws))
         if start and len(result.messages) > first:
             result.messages[first].defects.append(f"{start} bytes of text before the first message ignored")
     elif _has_mail_headers(stripped):

@@ -288,12 +288,15 @@ def fill_partial_reroll(group: SeriesGroup) -> Series:
     uncovered re-roll keeps the cover-letter trailers of the version it re-rolls."""
     from dataclasses import replace
 
-    newest = group.newest
-    if not newest.missing or len(group.versions) < 2:
+    posted = [v for v in group.versions if v.patches]  # a version known only from replies has nothing to fill
+    if not posted:
+        return group.newest
+    newest = posted[-1]
+    if not newest.missing or len(posted) < 2:
         return newest
     patches = list(newest.patches)
     cover_trailers = list(newest.cover_trailers)
-    for older in reversed(group.versions[:-1]):
+    for older in reversed(posted[:-1]):
         if older.expected_total != newest.expected_total:
             continue
         have = {p.index for p in patches}
