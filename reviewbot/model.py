@@ -242,3 +242,6 @@ class Review:
     # (patch, file, line) -> the lines around a finding as the tree stood after that patch:
     # [(line number, text)], for reports that show the code
     snippets: dict[tuple[int | None, str, int], list[tuple[int, str]]] = field(default_factory=dict)
+    # (patch, file) -> per hunk of that patch's diff of the file: tree line = the hunk's "+" line + shift
+    # (non-zero where the patch applied at an offset), so reports can put a finding under its hunk
+    line_shifts: dict[tuple[int, str], list[int]] = field(default_factory=dict)

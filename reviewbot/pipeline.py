@@ -84,6 +84,8 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     say = options.progress or (lambda _message: None)
     say(f"applying {len(series.patches)} patches to {review.base_source} base")
     steps = apply_series(tree, series.patches)
+    review.line_shifts = {(step.patch.index, path): change.shifts
+                          for step in steps for path, change in step.changed.items() if change.shifts}
     review.findings.extend(_apply_findings(steps))
     review.skipped.extend(_apply_skips(steps))
     cache = FactsCache(enabled=options.use_cache)

@@ -101,3 +101,26 @@ def test_email_form_from_the_command_line_writes_a_maildir(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(list(mailbox.Maildir(str(out)))) == 1
     assert "1 reply written" in proc.stderr
+
+
+def test_reply_puts_a_remark_under_its_hunk_when_the_patch_applied_at_an_offset(tmp_path):
+    """The author's tree had 13 lines fewer above vmf_insert_mixed_prot(): the hunk says 440, the
+    tree has it at 453. The BUG_ON remark still goes under the quoted line, not to "Elsewhere"."""
+    import shutil
+
+    series = tmp_path / "series"
+    shutil.copytree(SERIES, series)
+    first = next(series.glob("v2-0001-*.patch"))
+    text_ = first.read_text()
+    assert "@@ -453,9 +453,10 @@" in text_
+    first.write_text(text_.replace("@@ -453,9 +453,10 @@", "@@ -440,9 +440,10 @@"))
+    (review, *_) = review_input(str(series), str(MINI), ReviewOptions(use_cache=False))
+    assert review.line_shifts[(1, "mm/memory.c")][-1] == 13
+    (reply,) = email_reply.build_replies(review)
+    body = reply.get_content()
+    lines = body.split("\n")
+    at = lines.index("> +\tBUG_ON(mkwrite && !(vma->vm_flags & VM_WRITE));")
+    assert lines[at + 2].startswith("[reviewbot RB0001, warning] BUG_ON() added")
+    assert "@@ -440,9 +440,10 @@" in body
+    elsewhere = body.split("Elsewhere in the tree")[-1] if "Elsewhere in the tree" in body else ""
+    assert "RB0001" not in elsewhere

@@ -34,6 +34,8 @@ class FileChange:
     before: bytes | None
     after: bytes | None
     offsets: list[int] = field(default_factory=list)  # how far each hunk moved
+    # per hunk: line in the tree after the patch = the hunk's own "+" line number + shift
+    shifts: list[int] = field(default_factory=list)
     added: dict[int, str] = field(default_factory=dict)  # post-image line number -> added line, as placed
 
 
@@ -74,8 +76,8 @@ def _find(lines: list[str], needle: list[str], expected: int, loose: bool) -> in
     return None
 
 
-def _apply_hunks(content: str, patched_file, path: str,
-                 added: dict[int, str] | None = None) -> tuple[str | None, list[int], FailedHunk | None]:
+def _apply_hunks(content: str, patched_file, path: str, added: dict[int, str] | None = None,
+                 shifts: list[int] | None = None) -> tuple[str | None, list[int], FailedHunk | None]:
     lines = content.splitlines(keepends=True)
     offset = 0
     offsets: list[int] = []
@@ -122,6 +124,8 @@ def _apply_hunks(content: str, patched_file, path: str,
             return None, offsets, FailedHunk(path, header, "context does not match the tree")
         moved = pos - lead - (hunk.source_start - 1 if hunk.source_length else hunk.source_start)
         offsets.append(moved)
+        if shifts is not None:
+            shifts.append(pos - lead + 1 - hunk.target_start)
         offset = moved + (len(new) - len(old))
     return "".join(lines), offsets, None
 
@@ -169,19 +173,19 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
             failed.append(FailedHunk(path, "", f"{path} already exists"))
             continue
         before = (before_bytes or b"").decode("utf-8", "surrogateescape")
-        added_at = {}
+        added_at: dict[int, str] = {}
+        shifts: list[int] = []
         if pf.is_removed_file:
             after_text: str | None = None
             offsets: list[int] = []
         else:
-            added_at: dict[int, str] = {}
-            after_text, offsets, failure = _apply_hunks(before, pf, path, added_at)
+            after_text, offsets, failure = _apply_hunks(before, pf, path, added_at, shifts)
             if failure:
                 failed.append(failure)
                 continue
         after = after_text.encode("utf-8", "surrogateescape") if after_text is not None else None
         old_path = source if source and source != path else None
-        changes[path] = FileChange(path, old_path, before_bytes, after, offsets, added_at)
+        changes[path] = FileChange(path, old_path, before_bytes, after, offsets=offsets, added=added_at, shifts=shifts)
         if old_path:  # a rename: the old path goes away
             changes.setdefault(old_path, FileChange(old_path, None, before_bytes, None))
     return changes, failed

@@ -32,7 +32,9 @@ def _remark(f: Finding) -> list[str]:
     return text
 
 
-def reply_body(patch: Patch, findings: list[Finding]) -> str:
+def reply_body(patch: Patch, findings: list[Finding],
+               line_shifts: dict[tuple[int, str], list[int]] | None = None) -> str:
+    """``line_shifts``: where the patch applied at an offset, how far each hunk moved (Review.line_shifts)."""
     msg = patch.message
     who = msg.sender if msg is not None else patch.author
     out = [f"This is an automated review by reviewbot {__version__}. Each remark names the rule that made",
@@ -55,14 +57,16 @@ def reply_body(patch: Patch, findings: list[Finding]) -> str:
             by_location.setdefault((f.file, f.line), []).append(f)
     for pf in patch.patchset if patch.has_diff else []:
         hunks_out: list[str] = []
-        for hunk in pf:
+        shifts = (line_shifts or {}).get((patch.index, pf.path), [])
+        for n, hunk in enumerate(pf):
+            shift = shifts[n] if n < len(shifts) else 0
             lines = [str(hunk).split("\n", 1)[0]]
             for line in hunk:
                 lines.append(str(line).rstrip("\n"))
-                if line.target_line_no is not None and (pf.path, line.target_line_no) in by_location and \
-                        line.line_type in ("+", " "):
+                where = (pf.path, line.target_line_no + shift) if line.target_line_no is not None else None
+                if where in by_location and line.line_type in ("+", " "):
                     hunks_out.extend(_quote(lines))
-                    for f in by_location[(pf.path, line.target_line_no)]:
+                    for f in by_location.pop(where):
                         hunks_out.extend(["", *_remark(f), ""])
                         placed.add(id(f))
                     lines = []
@@ -103,7 +107,7 @@ def build_replies(review: Review, sender: str = DEFAULT_FROM) -> list[EmailMessa
         reply["In-Reply-To"] = f"<{original.msgid}>"
         reply["References"] = " ".join(f"<{r}>" for r in [*original.references, original.msgid])
         reply["X-Mailer"] = f"reviewbot {__version__}"
-        reply.set_content(reply_body(patch, findings), cte="8bit")
+        reply.set_content(reply_body(patch, findings, review.line_shifts), cte="8bit")
         replies.append(reply)
     return replies
 
