@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import extract
+from reviewbot.c.fingerprint import function_bands
 from reviewbot.c.tree import TreeSource
 
 BATCH = 64
@@ -31,8 +32,13 @@ class IndexStats:
     peak_rss_mb: float = 0.0
 
 
-def _extract_batch(items: list[tuple[str, str, bytes]]) -> list[tuple[str, dict]]:
-    return [(blob, extract(data, path).to_dict()) for path, blob, data in items]
+def _extract_batch(items: list[tuple[str, str, bytes]]) -> list[tuple[str, dict, list]]:
+    out = []
+    for path, blob, data in items:
+        facts = extract(data, path)
+        bands = function_bands(data, facts.functions) if path.endswith(".c") else []
+        out.append((blob, facts.to_dict(), bands))
+    return out
 
 
 def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
@@ -50,7 +56,7 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         for path in paths:
             blob = tree.blob_id(path)
             cached = cache.get(blob) if blob else None
-            if cached is not None:
+            if cached is not None and (not path.endswith(".c") or cache.has_fingerprints(blob)):
                 _count(stats, cached)
                 done += 1
                 continue
@@ -65,8 +71,10 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
 
     def collect(future) -> None:
         nonlocal done
-        for blob, facts in future.result():
+        for blob, facts, bands in future.result():
             cache.put(blob, facts)
+            if bands is not None:
+                cache.put_fingerprints(blob, bands)
             _count(stats, facts)
             done += 1
             stats.parsed += 1

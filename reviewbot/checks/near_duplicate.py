@@ -2,10 +2,12 @@
 add a parameter instead of a new helper".
 
 Every function a patch adds is compared with the functions of its own file, of the other C files
-in its directory, and, anywhere in the tree, of the functions that call the same distinctive
-callees (found with a whole-word grep), as the tree stands after the patch. Bodies are compared as token streams
-from tree-sitter (comments and layout ignored); a new function whose tokens match an existing one
-almost everywhere is reported with the twin's place and the exact tokens that differ.
+in its directory, and, anywhere in the tree, with the functions that call the same distinctive
+callees (found with a whole-word grep) and those whose MinHash fingerprint is close to its own
+(the index ``reviewbot index`` builds, see c/fingerprint.py), as the tree stands after the patch.
+Bodies are compared as token streams from tree-sitter (comments and layout ignored); a new
+function whose tokens match an existing one almost everywhere is reported with the twin's place
+and the exact tokens that differ.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from reviewbot.c import fingerprint
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FunctionDef
@@ -29,6 +32,7 @@ MAX_DIFFERENCES = 3
 MAX_DIR_FILES = 60  # directories larger than this: only the patch's own files are compared
 CALLEES_TRIED = 3  # tree-wide: files calling the new function's most distinctive callees
 MAX_CALLEE_FILES = 40  # a callee used in more files than this says nothing about likeness
+MAX_FINGERPRINT_TWINS = 20  # closest fingerprint matches compared token by token
 
 
 @dataclass
@@ -94,6 +98,7 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
     findings: list[Finding] = []
     tree = step.tree_after
     reported: set[frozenset] = set()  # two new twins in one patch: one finding, not one each
+    blob_paths: dict[str, str] = {}  # filled on first use: blob id -> a path holding it
     for cf in changed_c_files(step):
         path, change, after = cf.path, cf.change, cf.after
         before_names = {f.name for f in cf.before.functions} if cf.before else set()
@@ -109,7 +114,8 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
             mine = body_tokens(change.after, fn)
             if len(mine) < MIN_TOKENS:
                 continue
-            candidates = nearby + _tree_wide(tree, cache, after, fn, path, added_names)
+            candidates = (nearby + _tree_wide(tree, cache, after, fn, path, added_names)
+                          + _fingerprint_twins(tree, cache, change.after, fn, blob_paths))
             best = None
             for other_path, data, other in candidates:
                 if other.name == fn.name:
@@ -162,6 +168,39 @@ def _tree_wide(tree, cache: FactsCache, facts, fn: FunctionDef, path: str, exclu
             continue
         for other in files:
             out.extend(_functions_of(tree, other, cache, calling=callee))
+    return out
+
+
+def _fingerprint_twins(tree, cache: FactsCache, data: bytes, fn: FunctionDef, blob_paths: dict[str, str]) -> list:
+    """Functions of the fingerprint index that share a MinHash band with ``fn``, closest first."""
+    (sig,) = fingerprint.signatures([data[fn.body_start:fn.body_end]])
+    if sig is None:
+        return []
+    matches = cache.fingerprint_matches(fingerprint.bands(sig))
+    if not matches:
+        return []
+    if not blob_paths:
+        blob_paths.update(_blobs_of_c_files(tree))
+    out = []
+    for (blob, line), _shared in sorted(matches.items(), key=lambda kv: -kv[1])[:MAX_FINGERPRINT_TWINS]:
+        path = blob_paths.get(blob)
+        if path is None:
+            continue  # indexed from another tree or revision
+        facts = cache.facts(tree, path)
+        source = tree.read(path)
+        if facts is None or source is None:
+            continue
+        out.extend((path, source, f) for f in facts.functions if f.line == line)
+    return out
+
+
+def _blobs_of_c_files(tree) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path in tree.files():
+        if path.endswith(".c"):
+            blob = tree.blob_id(path)
+            if blob is not None:
+                out.setdefault(blob, path)
     return out
 
 

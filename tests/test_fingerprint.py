@@ -1,0 +1,93 @@
+"""MinHash fingerprints of function bodies (the tree-wide near-copy index)."""
+from __future__ import annotations
+
+import re
+
+from reviewbot.c import fingerprint as fp
+from reviewbot.c.apply import apply_series
+from reviewbot.c.cache import FactsCache
+from reviewbot.c.extract import extract
+from reviewbot.c.index import index_tree
+from reviewbot.c.tree import DirTree
+from reviewbot.checks import near_duplicate
+from reviewbot.ingest.load import load_mail
+from tests.conftest import FIXTURES
+
+MINI = FIXTURES / "trees/mini-linux"
+
+# fs/dax.c's dax_fault_cow_page() of Linux 6.1, and the same body with other local names.
+COW = b"""{
+	unsigned long vaddr = vmf->address;
+	vm_fault_t ret;
+	int error = 0;
+
+	switch (iter->iomap.type) {
+	case IOMAP_HOLE:
+	case IOMAP_UNWRITTEN:
+		clear_user_highpage(vmf->cow_page, vaddr);
+		break;
+	case IOMAP_MAPPED:
+		error = copy_cow_page_dax(vmf, iter);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+		error = -EIO;
+		break;
+	}
+
+	if (error)
+		return dax_fault_return(error);
+
+	__SetPageUptodate(vmf->cow_page);
+	ret = finish_fault(vmf);
+	if (!ret)
+		return VM_FAULT_DONE_COW;
+	return ret;
+}"""
+RENAMED = re.sub(rb"\bret\b", b"rc", re.sub(rb"\berror\b", b"err", COW.replace(b"vaddr", b"addr"))).replace(
+    b"WARN_ON_ONCE(1)", b"WARN_ON_ONCE(true)")
+OTHER = (MINI / "mm/memory.c").read_bytes()
+
+
+def test_local_names_literals_and_layout_do_not_change_the_signature():
+    a, b, c = fp.signatures([COW, RENAMED, COW.replace(b"\n\t", b"\n    ") + b"/* trailing */"])
+    assert fp.similarity(a, b) == 1.0 and fp.similarity(a, c) == 1.0
+    assert fp.bands(a) == fp.bands(b)
+
+
+def test_called_functions_are_kept_so_a_different_body_is_far():
+    facts = extract(OTHER, "mm/memory.c")
+    bodies = [OTHER[f.body_start:f.body_end] for f in facts.functions]
+    sigs = [s for s in fp.signatures(bodies) if s is not None]
+    (cow,) = fp.signatures([COW])
+    assert len(sigs) >= 5 and max(fp.similarity(cow, s) for s in sigs) < 0.3
+    edited = COW.replace(b"__SetPageUptodate(vmf->cow_page);", b"")
+    assert fp.similarity(cow, fp.signatures([edited])[0]) > 0.6
+
+
+def test_short_bodies_are_not_fingerprinted():
+    assert fp.signatures([b"{\n\treturn vma->vm_flags & VM_SHARED;\n}"]) == [None]
+
+
+def test_band_keys_are_stable_across_runs():
+    """Keys are stored in the cache: a change to tokens, hashing or banding must rename FP_TABLE."""
+    (sig,) = fp.signatures([COW])
+    assert fp.bands(sig)[:2] == STABLE_BANDS
+
+
+STABLE_BANDS = [3119367390, 1102764406388]
+
+
+def test_a_copy_anywhere_in_the_tree_is_found_through_the_index(tmp_path, monkeypatch):
+    """With the callee route off, only the fingerprint index can find fs/dax.c's twin for a function
+    added to drivers/dax/device.c: nothing before indexing, the twin after."""
+    monkeypatch.setattr(near_duplicate, "CALLEES_TRIED", 0)
+    (group,) = load_mail(FIXTURES / "checks/near-duplicate/copy-from-another-directory.patch").groups
+    (step,) = apply_series(DirTree(MINI), group.newest.patches)
+    cache = FactsCache(tmp_path / "facts.sqlite3")
+    assert near_duplicate.check_step(step, cache) == []
+    index_tree(DirTree(MINI), cache, jobs=1)
+    assert cache.fingerprinted_blobs() > 0
+    (finding,) = near_duplicate.check_step(step, cache)
+    assert finding.message.startswith("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89)")
+    cache.close()
