@@ -130,15 +130,17 @@ def run_rule_pack(steps: list[StepResult], tree: TreeSource) -> list[Finding]:
 
     rules = load_rules()
     lookup = _commit_subjects(tree) if isinstance(tree, GitTree) and _has_history(tree) else None
+    path_log = _path_log(tree) if isinstance(tree, GitTree) else None
     found: list[Finding] = []
     for step in steps:
         if step.applied:
             added = {path: change.added for path, change in step.changed.items() if change.after is not None}
-            context = RuleContext(read_after=step.tree_after.read, commit_subject=lookup, added=added)
+            context = RuleContext(read_after=step.tree_after.read, commit_subject=lookup, added=added,
+                                  path_log=path_log)
             found.extend(run_rules(rules, step.patch, context))
         else:
             found.extend(run_rules([r for r in rules if r.scope == "commit-message"], step.patch,
-                                   RuleContext(commit_subject=lookup)))
+                                   RuleContext(commit_subject=lookup, path_log=path_log)))
     return found
 
 
@@ -153,6 +155,21 @@ def _has_history(tree: GitTree) -> bool:
     proc = subprocess.run(["git", "-C", tree.repo_path, "rev-list", "--count", f"--max-count={HISTORY_MIN_COMMITS}",
                            tree.commit], capture_output=True, text=True)
     return proc.returncode == 0 and proc.stdout.strip() == str(HISTORY_MIN_COMMITS)
+
+
+PATH_LOG_DEPTH = 30
+
+
+def _path_log(tree: GitTree):
+    """paths -> subjects of the last PATH_LOG_DEPTH commits of the base touching any of them."""
+    import subprocess
+
+    def log(paths: list[str]) -> list[str]:
+        specs = [f":(literal){p}" for p in paths]  # a path from a patch is never pathspec magic
+        proc = subprocess.run(["git", "-C", tree.repo_path, "log", f"-n{PATH_LOG_DEPTH}", "--no-merges", "--format=%s",
+                               tree.commit, "--", *specs], capture_output=True, text=True)
+        return proc.stdout.splitlines() if proc.returncode == 0 else []
+    return log
 
 
 def _commit_subjects(tree: GitTree):

@@ -63,3 +63,29 @@ def test_outside_a_checkout_is_exit_2(tmp_path):
     proc = _check(tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "reviewbot: error: reviewbot check runs inside a git checkout of the kernel"
+
+
+def test_a_subject_prefix_the_files_history_does_not_use_is_reported(checkout):
+    """mm/memory.c's history says "mm:"; a commit titled "memory: ..." gets RB0104, and the
+    history is read from the base, never from the commits under review."""
+    env = dict(ENV, HOME=str(checkout.parent))
+    memory = checkout / "mm/memory.c"
+
+    def commit(subject: str, marker: str) -> None:
+        memory.write_text(memory.read_text() + f"/* {marker} */\n")
+        subprocess.run(["git", "-C", str(checkout), "commit", "-qam", subject], check=True, env=env)
+
+    subprocess.run(["git", "-C", str(checkout), "checkout", "-q", "master"], check=True, env=env)
+    for n, subject in enumerate(["mm: fix a typo", "mm/memory: tidy up", "mm: add a helper", "mm: drop it",
+                                 "mm: use the helper"]):
+        commit(subject, f"history {n}")
+    subprocess.run(["git", "-C", str(checkout), "checkout", "-q", "dax-zero-page"], check=True, env=env)
+    subprocess.run(["git", "-C", str(checkout), "rebase", "-q", "master"], check=True, env=env, capture_output=True)
+    commit("memory: note something", "under review")
+    proc = _check(checkout, "--format", "json", "--fail-on", "info")
+    assert proc.returncode == 1, proc.stderr
+    import json
+
+    (finding,) = [f for f in json.loads(proc.stdout)["findings"] if f["rule"] == "RB0104"]
+    assert finding["message"] == ('subject prefix "memory:" is not one the history of mm/memory.c uses '
+                                  '("mm:" (4), "mm/memory:" (1) in the last 5)')

@@ -35,6 +35,13 @@ def _expected(text: str, patch, rule_id: str) -> set[tuple[str, int]]:
     return expected
 
 
+def _stated_log(text: str):
+    """The history a fixture states (``X-Reviewbot-Log: <subject>`` headers, newest first) as the
+    git log of the touched files; None (no history) when it states none."""
+    subjects = re.findall(r"^X-Reviewbot-Log: (.+)$", text.split("\n\n", 1)[0], re.MULTILINE)
+    return (lambda _paths: subjects) if subjects else None
+
+
 def test_every_rule_has_a_bad_and_a_good_fixture():
     assert RULES
     for rule in RULES:
@@ -52,10 +59,11 @@ def test_rule_finds_exactly_what_its_fixtures_state(rule):
     for case in _cases(rule.id):
         (group,) = load_mail(case).groups
         (patch,) = group.newest.patches
-        context = RuleContext()
+        log = _stated_log(case.read_text())
+        context = RuleContext(path_log=log)
         if patch.has_diff and rule.scope != "commit-message":
             (step,) = apply_series(DirTree(MINI), [patch])
             assert step.applied, f"{case.name} does not apply to fixtures/trees/mini-linux"
-            context = RuleContext(read_after=step.tree_after.read)
+            context = RuleContext(read_after=step.tree_after.read, path_log=log)
         got = {(f.file, f.line) for f in run_rules([rule], patch, context)}
         assert got == _expected(case.read_text(), patch, rule.id), case.name

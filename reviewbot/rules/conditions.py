@@ -71,8 +71,52 @@ def self_review(patch: Patch, context) -> Iterator[tuple[int, str]]:
             yield _line_of(patch, f"{t.name}:"), f"{t.name}: {t.person} is the patch's own author"
 
 
+# "net: dsa: mv88e6xxx: fix x" -> "net: dsa: mv88e6xxx"; a prefix is made of path-like words
+_PREFIX = re.compile(r"^((?:[\w.+-]+(?:/[\w.+-]+)*: )+)")
+_REVERT = re.compile(r'^Revert "(.+)"$')
+SUBJECT_HISTORY_MIN = 5  # fewer prefixed commits on the touched files: too little to go by
+
+
+def subject_prefix_of(subject: str) -> str | None:
+    m = _REVERT.match(subject.strip())
+    subject = m.group(1) if m else subject.strip()
+    p = _PREFIX.match(subject)
+    return p.group(1)[:-2] if p else None
+
+
+def _first_word(prefix: str) -> str:
+    """"mm/memory" -> "mm", "net: dsa: mv88e6xxx" -> "net": the subsystem the prefix starts with."""
+    return prefix.split(": ")[0].split("/")[0].lower()
+
+
+def subject_prefix(patch: Patch, context) -> Iterator[tuple[int, str]]:
+    """The subject's "subsystem:" prefix should be one the touched files' history uses: "mm:" or
+    "mm/memory:" for mm/memory.c, not "memory:" or none at all. The first word of the prefix must
+    be the first word of some prefix of the recent commits touching the same files."""
+    log = getattr(context, "path_log", None)
+    paths = sorted({pf.path for pf in patch.patchset}) if log is not None and patch.has_diff else []
+    if not paths or patch.subject.lower().startswith(("merge ", "revert ")):
+        return
+    prefixes = [p for p in (subject_prefix_of(s) for s in log(paths)) if p]
+    if len(prefixes) < SUBJECT_HISTORY_MIN:
+        return
+    counts: dict[str, int] = {}
+    for p in prefixes:
+        counts[p] = counts.get(p, 0) + 1
+    usual = ", ".join(f'"{p}:" ({n})' for p, n in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
+    where = paths[0] + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+    mine = subject_prefix_of(patch.subject)
+    if mine is None:
+        yield 0, f"the subject has no subsystem prefix; git log of {where} uses {usual}"
+        return
+    if _first_word(mine) not in {_first_word(p) for p in prefixes}:
+        yield 0, (f'subject prefix "{mine}:" is not one the history of {where} uses '
+                  f'({usual} in the last {len(prefixes)})')
+
+
 CONDITIONS: dict[str, Callable[[Patch, object], Iterator[tuple[int, str]]]] = {
     "author-signoff": author_signoff,
     "fixes-tag": fixes_tag,
     "self-review": self_review,
+    "subject-prefix": subject_prefix,
 }

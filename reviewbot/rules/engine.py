@@ -60,6 +60,8 @@ class RuleContext:
     # path -> {line: text} of added lines where they landed in the tree (hunks may apply with an
     # offset); None: take the line numbers the patch states
     added: dict[str, dict[int, str]] | None = None
+    # paths -> subjects of the recent commits touching them, newest first (git log), None if no history
+    path_log: Callable[[list[str]], list[str]] | None = None
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
