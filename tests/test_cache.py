@@ -123,6 +123,24 @@ def test_concurrent_writers_lose_no_rows(tmp_path):
     assert [p.exitcode for p in procs] == [0, 0, 0]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == 600
+        assert db.execute("SELECT count(*) FROM facts2").fetchone()[0] == 600
     reader = FactsCache(path)
     assert reader.get(git_blob_id(b"599")) == {"i": 599}
+
+
+def test_a_failed_write_in_a_transaction_loses_only_that_transaction(tmp_path):
+    db = FactsCache(tmp_path / "facts.sqlite3")
+    with db.transaction():
+        db.put(git_blob_id(b"kept"), {"i": 1}, (1, 2, 0))
+    with db.transaction():
+        db.put(git_blob_id(b"lost"), {"i": 2})
+        db.db.execute("INSERT INTO no_such_table VALUES (1)")  # an SQLite error: swallowed, rolled back
+    assert db.get(git_blob_id(b"kept")) == {"i": 1} and db.get(git_blob_id(b"lost")) is None
+    assert db.counts() == {git_blob_id(b"kept"): (1, 2, 0)}
+    try:
+        with db.transaction():
+            db.put(git_blob_id(b"also lost"), {"i": 3})
+            raise KeyError("a bug of ours")
+    except KeyError:
+        pass
+    assert db.get(git_blob_id(b"also lost")) is None and not db.db.in_transaction

@@ -10,13 +10,23 @@ import json
 import os
 import sqlite3
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from reviewbot.c.extract import FileFacts, extract
 from reviewbot.c.tree import TreeSource
 
-SCHEMA = 5  # bump when FileFacts or extraction changes: old rows are ignored
+SCHEMA = 7  # bump when FileFacts, its row form or extraction changes: old rows are ignored
+FACTS_TABLE = "facts2"  # rename when the table's columns change (an old database keeps working)
 FP_TABLE = "fp1"  # rename when fingerprint.py's signatures change: old tables are ignored
+
+
+def encode(data) -> bytes:
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 1)
+
+
+def fact_counts(facts: FileFacts) -> tuple[int, int, int]:
+    return len(facts.functions), len(facts.calls), facts.errors
 
 
 def _signed(key: int) -> int:
@@ -43,8 +53,10 @@ class FactsCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS facts (blob TEXT, schema INTEGER, data BLOB, "
-                            "PRIMARY KEY (blob, schema))")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
+            # functions/calls/errors: what `reviewbot index` counts, readable without decoding data
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {FACTS_TABLE} (blob TEXT, schema INTEGER, data BLOB, "
+                            "functions INTEGER, calls INTEGER, errors INTEGER, PRIMARY KEY (blob, schema))")
             # MinHash bands of function bodies (fingerprint.py), per blob: the tree-wide near-copy index
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {FP_TABLE}_blobs (id INTEGER PRIMARY KEY, blob TEXT UNIQUE)")
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {FP_TABLE} (band INTEGER, blob_id INTEGER, line INTEGER)")
@@ -52,23 +64,47 @@ class FactsCache:
         except (OSError, sqlite3.Error):
             self.db = None
 
-    def get(self, blob: str) -> dict | None:
+    def get(self, blob: str):
         if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT data FROM facts WHERE blob = ? AND schema = ?", (blob, SCHEMA)).fetchone()
+            row = self.db.execute(f"SELECT data FROM {FACTS_TABLE} WHERE blob = ? AND schema = ?",
+                                  (blob, SCHEMA)).fetchone()
         except sqlite3.Error:
             return None
         return json.loads(zlib.decompress(row[0])) if row else None
 
-    def put(self, blob: str, data: dict) -> None:
+    def put(self, blob: str, data, counts: tuple[int, int, int] = (0, 0, 0)) -> None:
+        self.put_encoded(blob, encode(data), counts)
+
+    def put_encoded(self, blob: str, encoded: bytes, counts: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """Store what ``encode`` made (in a worker process: the writer only writes)."""
         if self.db is None:
             return
         try:
-            self.db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)",
-                            (blob, SCHEMA, zlib.compress(json.dumps(data).encode(), 3)))
+            self.db.execute(f"INSERT OR REPLACE INTO {FACTS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                            (blob, SCHEMA, encoded, *counts))
         except sqlite3.Error:
             pass
+
+    def counts(self) -> dict[str, tuple[int, int, int]]:
+        """blob -> (functions, calls, ERROR nodes) of every cached blob, in one query."""
+        if self.db is None:
+            return {}
+        try:
+            rows = self.db.execute(f"SELECT blob, functions, calls, errors FROM {FACTS_TABLE} WHERE schema = ?",
+                                   (SCHEMA,)).fetchall()
+        except sqlite3.Error:
+            return {}
+        return {blob: (f, c, e) for blob, f, c, e in rows}
+
+    def fingerprinted(self) -> set[str]:
+        if self.db is None:
+            return set()
+        try:
+            return {blob for (blob,) in self.db.execute(f"SELECT blob FROM {FP_TABLE}_blobs")}
+        except sqlite3.Error:
+            return set()
 
     def has_fingerprints(self, blob: str) -> bool:
         if self.db is None:
@@ -82,19 +118,35 @@ class FactsCache:
         """``rows``: (line of a function's name, its band keys), as fingerprint.function_bands gives."""
         if self.db is None:
             return
-        try:
-            self.db.execute("BEGIN")
+        with self.transaction():
             cur = self.db.execute(f"INSERT OR IGNORE INTO {FP_TABLE}_blobs (blob) VALUES (?)", (blob,))
             if cur.rowcount:
                 blob_id = cur.lastrowid
                 self.db.executemany(f"INSERT INTO {FP_TABLE} VALUES (?, ?, ?)",
                                     [(_signed(band), blob_id, line) for line, keys in rows for band in keys])
-            self.db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self):
+        """Writes inside are one transaction (nested uses join the outer one); errors only cost the
+        rows written inside."""
+        if self.db is None or self.db.in_transaction:
+            yield
+            return
+        try:
+            self.db.execute("BEGIN")
         except sqlite3.Error:
+            yield
+            return
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException as exc:
             try:
                 self.db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
+            if not isinstance(exc, sqlite3.Error):
+                raise
 
     def fingerprint_matches(self, band_keys: list[int], limit: int = 2000) -> dict[tuple[str, int], int]:
         """(blob, line) of every indexed function sharing a band with ``band_keys`` -> bands shared."""
@@ -126,18 +178,13 @@ class FactsCache:
         cached = self.get(blob)
         if cached is not None:
             self.hits += 1
-            facts = FileFacts.from_dict(cached)
-            facts.path = path
-            for group in (facts.functions, facts.prototypes, facts.calls, facts.values, facts.exports, facts.structs):
-                for item in group:
-                    item.file = path
-            return facts
+            return FileFacts.from_row(cached, path)
         data = tree.read(path)
         if data is None:
             return None
         self.misses += 1
         facts = extract(data, path)
-        self.put(blob, facts.to_dict())
+        self.put(blob, facts.to_row(), fact_counts(facts))
         return facts
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from reviewbot.c.cache import FactsCache
+from reviewbot.c.cache import FactsCache, encode, fact_counts
 from reviewbot.c.extract import extract
 from reviewbot.c.fingerprint import function_bands
 from reviewbot.c.tree import TreeSource
@@ -32,12 +32,13 @@ class IndexStats:
     peak_rss_mb: float = 0.0
 
 
-def _extract_batch(items: list[tuple[str, str, bytes]]) -> list[tuple[str, dict, list]]:
+def _extract_batch(items: list[tuple[str, str, bytes]]) -> list[tuple[str, bytes, tuple, list]]:
+    """In a worker: facts, encoded for the cache, their counts, and the fingerprint bands."""
     out = []
     for path, blob, data in items:
         facts = extract(data, path)
         bands = function_bands(data, facts.functions) if path.endswith(".c") else []
-        out.append((blob, facts.to_dict(), bands))
+        out.append((blob, encode(facts.to_row()), fact_counts(facts), bands))
     return out
 
 
@@ -49,15 +50,18 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
     jobs = jobs or os.cpu_count() or 1
     done = 0
 
+    counted = cache.counts()  # one query: a warm run decodes nothing
+    fingerprinted = cache.fingerprinted()
+
     def batches() -> Iterator[list[tuple[str, str, bytes]]]:
         """Files not cached yet, read lazily: only a few batches are held in memory at a time."""
         nonlocal done
         batch: list[tuple[str, str, bytes]] = []
         for path in paths:
             blob = tree.blob_id(path)
-            cached = cache.get(blob) if blob else None
-            if cached is not None and (not path.endswith(".c") or cache.has_fingerprints(blob)):
-                _count(stats, cached)
+            counts = counted.get(blob) if blob else None
+            if counts is not None and (not path.endswith(".c") or blob in fingerprinted):
+                _count(stats, counts)
                 done += 1
                 continue
             data = tree.read(path) if blob else None
@@ -71,13 +75,13 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
 
     def collect(future) -> None:
         nonlocal done
-        for blob, facts, bands in future.result():
-            cache.put(blob, facts)
-            if bands is not None:
+        with cache.transaction():  # one commit per batch, not two per file
+            for blob, encoded, counts, bands in future.result():
+                cache.put_encoded(blob, encoded, counts)
                 cache.put_fingerprints(blob, bands)
-            _count(stats, facts)
-            done += 1
-            stats.parsed += 1
+                _count(stats, counts)
+                done += 1
+                stats.parsed += 1
         if progress:
             progress(done, len(paths))
 
@@ -98,7 +102,8 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
     return stats
 
 
-def _count(stats: IndexStats, facts: dict) -> None:
-    stats.functions += len(facts["functions"])
-    stats.calls += len(facts["calls"])
-    stats.files_with_errors += 1 if facts["errors"] else 0
+def _count(stats: IndexStats, counts: tuple[int, int, int]) -> None:
+    functions, calls, errors = counts
+    stats.functions += functions
+    stats.calls += calls
+    stats.files_with_errors += 1 if errors else 0
