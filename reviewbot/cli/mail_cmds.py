@@ -9,8 +9,6 @@ import typer
 
 from reviewbot.cli.app import app
 from reviewbot.cli.progress import stderr_progress
-from reviewbot.ingest.load import load_mail
-from reviewbot.ingest.series import fill_partial_reroll, patches_with_trailers
 from reviewbot.model import Trailer
 
 
@@ -48,6 +46,9 @@ def trailers(
     apply to every patch. A trailer that names someone other than the reply's sender is not applied
     and is listed as a mismatch. reviewbot never adds trailers itself: people decide.
     """
+    from reviewbot.ingest.load import load_mail
+    from reviewbot.ingest.series import fill_partial_reroll, patches_with_trailers
+
     with stderr_progress("reading mail") as update:
         data = load_mail(mbox, update)
     _skipped_note(data)
@@ -98,6 +99,8 @@ def series(
     format: MailFormat = typer.Option(MailFormat.text, "--format", "-f", help="text or json"),
 ) -> None:
     """The series found in a mailbox: version, patches present, missing ones, cover, trailers."""
+    from reviewbot.ingest.load import load_mail
+
     with stderr_progress("reading mail") as update:
         data = load_mail(mbox, update)
     _skipped_note(data)
