@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reviewbot.c.extract import FileFacts, extract
+from reviewbot.c.parse import parse
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "trees/mini-linux"
@@ -141,3 +142,27 @@ def test_recovers_every_definition_ctags_style_scan_finds(rel):
             if lines[j].rstrip().endswith(";"):
                 break
     assert expected and expected <= names
+
+
+def test_definitions_after_an_error_the_grammar_cannot_recover_from_are_recovered():
+    """kernel/bpf/core.c: the interpreter's "COND_JMP(u, JEQ, ==)" lines make tree-sitter nest the
+    rest of the file in one ERROR (53 definitions of 6.1's core.c were lost); the functions after
+    it are found again, with the calls they make and nothing counted twice."""
+    src = (b"static u64 ___bpf_prog_run(u64 *regs, const struct bpf_insn *insn)\n{\n"
+           b"\tCOND_JMP(u, JEQ, ==)\n\tCOND_JMP(u, JNE, !=)\n\tCOND_JMP(u, JGT, >)\n\tCOND_JMP(u, JLT, <)\n"
+           b"\tCOND_JMP(s, JSGE, >=)\n\tCOND_JMP(s, JSLE, <=)\n\tCOND_JMP(u, JSET, &)\n#undef COND_JMP\n"
+           b"\treturn 0;\n}\n\n"
+           b"struct bpf_prog_array *bpf_prog_array_alloc(u32 prog_cnt, gfp_t flags)\n{\n"
+           b"\tif (prog_cnt)\n\t\treturn kzalloc(sizeof(struct bpf_prog_array), flags);\n"
+           b"\treturn &bpf_empty_prog_array.hdr;\n}\n\n"
+           b"void bpf_prog_array_free(struct bpf_prog_array *progs)\n{\n"
+           b"\tkfree_rcu(progs, rcu);\n}\nEXPORT_SYMBOL_GPL(bpf_prog_array_free);\n")
+    assert parse(src).root_node.type == "ERROR"
+    facts = extract(src, "kernel/bpf/core.c")
+    assert [(f.name, f.line) for f in facts.functions] == [("bpf_prog_array_alloc", 14), ("bpf_prog_array_free", 21)]
+    assert facts.function("bpf_prog_array_alloc").sig.render() == (
+        "struct bpf_prog_array *bpf_prog_array_alloc(u32 prog_cnt, gfp_t flags)")
+    calls = [(c.callee, c.caller) for c in facts.calls]
+    assert ("kzalloc", "bpf_prog_array_alloc") in calls and ("kfree_rcu", "bpf_prog_array_free") in calls
+    assert [(e.name, e.line) for e in facts.exports] == [("bpf_prog_array_free", 25)]
+    assert len({(c.line, c.column) for c in facts.calls}) == len(facts.calls)

@@ -10,9 +10,9 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 
-from tree_sitter import Node
+from tree_sitter import Node, Range
 
-from reviewbot.c.parse import blank_annotations, count_errors, matches_by_query, parse, text
+from reviewbot.c.parse import _parser, blank_annotations, count_errors, matches_by_query, parse, text
 
 _EXPORT = re.compile(r"^EXPORT_(SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL|PER_CPU_SYMBOL|PER_CPU_SYMBOL_GPL|"
                      r"STATIC_CALL|STATIC_CALL_GPL|STATIC_CALL_TRAMP|STATIC_CALL_TRAMP_GPL)$")
@@ -254,6 +254,9 @@ def _specifiers(node: Node, source: bytes) -> set[str]:
 
 
 _QUERIES = ("functions", "prototypes", "calls", "ops", "structs")
+_NEWLINE = re.compile(rb"\n")
+_BODY_OPEN = re.compile(rb"\n\{\n")
+_CLOSING_BRACE = re.compile(rb"^\}[^\n]*\n", re.MULTILINE)  # a column-0 "}" ends a definition in kernel style
 _MEMO: dict[tuple[bytes, str], FileFacts] = {}
 _MEMO_SIZE = 64
 
@@ -277,9 +280,95 @@ def _extract(source: bytes, path: str) -> FileFacts:
     # Names and types are read from the blanked text the tree was built from (same offsets; the
     # syscall macros are only readable there).
     source = blank_annotations(source)
-    tree = parse(source, blank=False)
-    root = tree.root_node
+    root = parse(source, blank=False).root_node
     facts = FileFacts(path=path, errors=count_errors(root))
+    _collect(root, source, path, facts)
+    if facts.errors and len(facts.functions) < source.count(b"\n{\n"):
+        _recover(source, path, facts)
+    return facts
+
+
+def _lost_bodies(source: bytes, facts: FileFacts) -> list[int]:
+    """Offsets of column-0 "{" lines that open no body found and lie in none."""
+    bodies = sorted((f.body_start, f.body_end) for f in facts.functions)
+    starts = [b for b, _ in bodies]
+    lost = []
+    for m in _BODY_OPEN.finditer(source):
+        pos = m.start() + 1
+        i = bisect_right(starts, pos) - 1
+        if i < 0 or not (bodies[i][0] <= pos < bodies[i][1]):
+            lost.append(pos)
+    return lost
+
+
+def _recover(source: bytes, path: str, facts: FileFacts) -> None:
+    """Definitions an ERROR node swallowed (kernel/bpf/core.c's computed gotos nest the rest of the
+    file in one): the text outside the functions already found is cut after each column-0 "}" and
+    every piece is parsed on its own (same offsets, via included ranges); what
+    the pieces define, call and store is added where the whole-file parse did not have it."""
+    lost = _lost_bodies(source, facts)
+    if not lost:
+        return
+    covered = sorted((f.start_line, f.end_line) for f in facts.functions)
+    line_starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+    gaps, prev_end = [], 0  # byte ranges outside every function found
+    for start_line, end_line in covered:
+        gap_end = line_starts[start_line - 1]
+        if gap_end > prev_end:
+            gaps.append((prev_end, gap_end))
+        prev_end = max(prev_end, line_starts[min(end_line, len(line_starts) - 1)])
+    if prev_end < len(source):
+        gaps.append((prev_end, len(source)))
+    parser = _parser()
+    try:
+        for gap_start, gap_end in gaps:
+            if not any(gap_start <= pos < gap_end for pos in lost):
+                continue
+            piece_start = gap_start
+            for m in _CLOSING_BRACE.finditer(source, gap_start, gap_end):
+                _parse_piece(parser, source, path, facts, piece_start, m.end(), line_starts)
+                piece_start = m.end()
+            if gap_end > piece_start:
+                _parse_piece(parser, source, path, facts, piece_start, gap_end, line_starts)
+    finally:
+        parser.included_ranges = []
+
+
+def _parse_piece(parser, source: bytes, path: str, facts: FileFacts, start: int, end: int,
+                 line_starts: list[int]) -> None:
+    if not source[start:end].strip():
+        return
+    parser.included_ranges = [Range(_point(start, line_starts), _point(end, line_starts), start, end)]
+    piece = FileFacts(path=path)
+    _collect(parser.parse(source).root_node, source, path, piece)
+    _merge(facts, piece)
+
+
+def _point(offset: int, line_starts: list[int]) -> tuple[int, int]:
+    row = bisect_right(line_starts, offset) - 1
+    return row, offset - line_starts[row]
+
+
+def _merge(facts: FileFacts, piece: FileFacts) -> None:
+    for group, key in (("functions", lambda f: (f.name, f.line)), ("prototypes", lambda p: (p.sig.name, p.line)),
+                       ("values", lambda v: (v.function, v.line)), ("exports", lambda e: (e.name, e.line)),
+                       ("structs", lambda s: (s.name, s.line))):
+        mine = getattr(facts, group)
+        have = {key(x) for x in mine}
+        mine.extend(x for x in getattr(piece, group) if key(x) not in have)
+    # a call the whole parse saw inside an ERROR node had no enclosing function: the piece knows it
+    calls = {(c.line, c.column, c.callee): n for n, c in enumerate(facts.calls)}
+    for c in piece.calls:
+        n = calls.get((c.line, c.column, c.callee))
+        if n is None:
+            facts.calls.append(c)
+        elif facts.calls[n].caller is None:
+            facts.calls[n] = c
+    facts.functions.sort(key=lambda f: f.start_line)
+    facts.calls.sort(key=lambda c: (c.line, c.column))
+
+
+def _collect(root: Node, source: bytes, path: str, facts: FileFacts) -> None:
     spans: list[tuple[int, int, str]] = []
     found = matches_by_query(_QUERIES, root)
     for cap in found["functions"]:
@@ -329,7 +418,6 @@ def _extract(source: bytes, path: str) -> FileFacts:
                 fields.append(Param(ftype + ("*" * text(d, source).count("*") and " *"),
                                     _innermost_identifier(d, source)))
         facts.structs.append(StructDef(text(cap["name"][0], source), fields, path, cap["struct"][0].start_point[0] + 1))
-    return facts
 
 
 def _enclosing(spans: list[tuple[int, int, str]], starts: list[int], reach: list[int], pos: int) -> str | None:
