@@ -7,6 +7,11 @@ patch, so a person can judge it; the summary gives findings per rule and per 10 
 at most 1 wrong finding per 10 real patches).
 
     python bench/noise.py [LINUX_DIR] [--range noise-base..noise-tip]
+    python bench/noise.py --mail ~/.cache/reviewbot/noise-series   # the same patches as mail files
+
+As commits, Debian's patches have lost their DEP-3 headers (git mailinfo drops "Forwarded:",
+"Bug-Debian:"), so RB0101 reports the missing Signed-off-by of patches Debian never sent
+upstream; read as the .patch files they are, the DEP-3 headers tell reviewbot so.
 """
 from __future__ import annotations
 
@@ -26,19 +31,29 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("linux", nargs="?", default=str(default_path()))
     ap.add_argument("--range", default="noise-base..noise-tip")
+    ap.add_argument("--mail", help="review this directory of .patch mails (on --base) instead of the range")
+    ap.add_argument("--base", default="noise-base")
     args = ap.parse_args()
     start = time.perf_counter()
-    (review,) = review_input(args.range, args.linux, ReviewOptions())
+    if args.mail:
+        reviews = review_input(args.mail, args.linux, ReviewOptions(base=args.base))
+    else:
+        reviews = review_input(args.range, args.linux, ReviewOptions())
     elapsed = time.perf_counter() - start
-    by_rule = collections.Counter(f.rule for f in review.findings)
-    subjects = {p.index: p.subject for p in review.series.patches}
-    for f in review.findings:
-        print(f"[{f.patch:>3}] {subjects.get(f.patch, '')[:60]}\n      {f.file}:{f.line}: {f.rule}: {f.message}")
-    for s in review.skipped:
-        print(f"skipped: {s.what}: {s.reason}")
-    n = len(review.series.patches)
+    findings = 0
+    by_rule: collections.Counter[str] = collections.Counter()
+    n = 0
+    for review in reviews:
+        by_rule.update(f.rule for f in review.findings)
+        findings += len(review.findings)
+        n += len(review.series.patches)
+        subjects = {p.index: p.subject for p in review.series.patches}
+        for f in review.findings:
+            print(f"[{f.patch:>3}] {subjects.get(f.patch, '')[:60]}\n      {f.file}:{f.line}: {f.rule}: {f.message}")
+        for s in review.skipped:
+            print(f"skipped: {s.what}: {s.reason}")
     print(f"\n{n} patches reviewed in {elapsed:.1f}s ({elapsed / max(n, 1):.2f}s per patch)")
-    print(f"{len(review.findings)} findings, {10 * len(review.findings) / max(n, 1):.2f} per 10 patches")
+    print(f"{findings} findings, {10 * findings / max(n, 1):.2f} per 10 patches")
     for rule, count in by_rule.most_common():
         print(f"  {rule:<20} {count}")
     return 0

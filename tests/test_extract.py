@@ -166,3 +166,19 @@ def test_definitions_after_an_error_the_grammar_cannot_recover_from_are_recovere
     assert ("kzalloc", "bpf_prog_array_alloc") in calls and ("kfree_rcu", "bpf_prog_array_free") in calls
     assert [(e.name, e.line) for e in facts.exports] == [("bpf_prog_array_free", 25)]
     assert len({(c.line, c.column) for c in facts.calls}) == len(facts.calls)
+
+
+def test_a_syscall_header_over_several_lines_keeps_every_line_number_below_it():
+    # arch/alpha/kernel/osf_sys.c: every definition after a multi-line SYSCALL_DEFINE5 was reported
+    # lines too early (and missed by line in bench/ctags.py)
+    src = (b"SYSCALL_DEFINE5(osf_getsysinfo, unsigned long, op, void __user *, buffer,\n"
+           b"\t\tunsigned long, nbytes, int __user *, start, void __user *, arg)\n{\n\treturn 0;\n}\n\n"
+           b"BPF_CALL_4(bpf_skb_load_bytes, const struct sk_buff *, skb, u32, offset,\n"
+           b"\t   void *, to, u32, len)\n{\n\treturn skb_load(skb, offset, to, len);\n}\n\n"
+           b"SYSCALL_DEFINE0(alpha_pipe)\n{\n\treturn do_pipe_flags(NULL, 0);\n}\n")
+    facts = extract(src, "arch/alpha/kernel/osf_sys.c")
+    assert [(f.name, f.line, f.start_line, f.end_line) for f in facts.functions] == [
+        ("sys_osf_getsysinfo", 1, 1, 5), ("bpf_skb_load_bytes", 7, 7, 11), ("sys_alpha_pipe", 13, 13, 16)]
+    assert facts.function("sys_osf_getsysinfo").sig.render() == (
+        "long sys_osf_getsysinfo(unsigned long op, void *buffer, unsigned long nbytes, int *start, void *arg)")
+    assert [(c.callee, c.line) for c in facts.calls] == [("skb_load", 10), ("do_pipe_flags", 15)]

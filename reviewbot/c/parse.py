@@ -82,12 +82,12 @@ def _syscall_as_c(match: re.Match) -> bytes:
     rtype, prefix = _DEFINING_MACROS[match.group(1)]
     parts = [p.strip() for p in match.group(4).split(b",")][1:]
     pairs = [parts[i] + b" " + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
-    new = rtype + prefix + match.group(3) + b"(" + (b", ".join(pairs) or b"void") + b")"
+    new = b" ".join((rtype + prefix + match.group(3) + b"(" + (b", ".join(pairs) or b"void") + b")").split())
     old = match.group(0)
-    if len(new) > len(old):
+    newlines = old.count(b"\n")  # all kept, after the new header: the lines below keep their numbers
+    if len(new) + newlines > len(old):
         return old
-    rest = re.sub(rb"[^\n]", b" ", old[len(new):])
-    return new + rest
+    return new + b" " * (len(old) - len(new) - newlines) + b"\n" * newlines
 
 
 # A file-scope macro invocation with no semicolon ("DEV_CORE_STATS_INC(rx_nohandler)",
