@@ -28,7 +28,6 @@ from reviewbot.c.cache import FactsCache  # noqa: E402
 from reviewbot.c.index import index_tree  # noqa: E402
 from reviewbot.c.tree import GitTree  # noqa: E402
 
-
 _DEFINING = {f"{m}{n}" for m in ("SYSCALL_DEFINE", "COMPAT_SYSCALL_DEFINE", "BPF_CALL_") for n in range(7)}
 
 
