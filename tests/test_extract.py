@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.c.extract import FileFacts, extract
-from reviewbot.c.parse import parse
+from reviewbot.c.extract import FileFacts, _collect, extract
+from reviewbot.c.parse import blank_annotations, parse
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "trees/mini-linux"
@@ -182,3 +182,51 @@ def test_a_syscall_header_over_several_lines_keeps_every_line_number_below_it():
     assert facts.function("sys_osf_getsysinfo").sig.render() == (
         "long sys_osf_getsysinfo(unsigned long op, void *buffer, unsigned long nbytes, int *start, void *arg)")
     assert [(c.callee, c.line) for c in facts.calls] == [("skb_load", 10), ("do_pipe_flags", 15)]
+
+
+CGROUP_ATTACH = (b"int cgroup_attach_task(struct cgroup *dst_cgrp, struct task_struct *leader,\n"
+                 b"\t\t       bool threadgroup)\n{\n\tstruct task_struct *task;\n\n"
+                 b"\tspin_lock_irq(&css_set_lock);\n\ttask = leader;\n\tdo {\n"
+                 b"\t\tcgroup_migrate_add_src(task_css_set(task), dst_cgrp, &mgctx);\n"
+                 b"\t\tif (!threadgroup)\n\t\t\tbreak;\n"
+                 b"\t} %s(leader, task);\n\tspin_unlock_irq(&css_set_lock);\n\treturn 0;\n}\n\n"
+                 b"struct task_struct *cgroup_procs_write_start(char *buf, bool threadgroup)\n{\n"
+                 b"\treturn cgroup_kn_lock_live(buf, false);\n}\n")
+
+
+def test_loop_tail_macros_end_the_loop_instead_of_swallowing_the_file():
+    # kernel/cgroup/cgroup.c: "} while_each_thread(leader, task);" cost 78 definitions
+    facts = extract(CGROUP_ATTACH % b"while_each_thread", "kernel/cgroup/cgroup.c")
+    assert [(f.name, f.start_line, f.end_line) for f in facts.functions] == [
+        ("cgroup_attach_task", 1, 15), ("cgroup_procs_write_start", 17, 20)]
+    assert facts.errors == 0
+    assert ("cgroup_kn_lock_live", "cgroup_procs_write_start") in [(c.callee, c.caller) for c in facts.calls]
+
+
+def test_a_loop_tail_macro_the_rewrite_does_not_know_loses_no_definition():
+    """The whole parse turns the first function into an ERROR; recovery finds both, with their
+    real spans and callers."""
+    src = CGROUP_ATTACH % b"until_each_thread"
+    whole = FileFacts(path="x.c")
+    _collect(parse(src).root_node, blank_annotations(src), "x.c", whole)
+    assert "cgroup_attach_task" not in [f.name for f in whole.functions]
+    facts = extract(src, "kernel/cgroup/cgroup.c")
+    assert [(f.name, f.start_line, f.end_line) for f in facts.functions] == [
+        ("cgroup_attach_task", 1, 15), ("cgroup_procs_write_start", 17, 20)]
+    assert ("cgroup_kn_lock_live", "cgroup_procs_write_start") in [(c.callee, c.caller) for c in facts.calls]
+
+
+@pytest.mark.skipif(not (LINUX / ".git").is_dir(), reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
+def test_on_6_1_cgroup_a_function_that_swallowed_the_rest_is_cut_back_and_the_rest_recovered():
+    """kernel/cgroup/cgroup.c with its loop-tail macro renamed so the rewrite does not know it: the
+    whole parse makes cgroup_attach_task() run to line 4904 and finds 152 of 230 definitions;
+    recovery gives all 230, cgroup_attach_task() its real end, and the calls their real callers."""
+    source = subprocess.run(["git", "-C", str(LINUX), "show", "base:kernel/cgroup/cgroup.c"], capture_output=True,
+                            check=True).stdout.replace(b"while_each_thread", b"until_each_thread")
+    whole = FileFacts(path="x.c")
+    _collect(parse(source).root_node, blank_annotations(source), "x.c", whole)
+    assert whole.function("cgroup_attach_task").end_line == 4904 and len(whole.functions) == 152
+    facts = extract(source, "kernel/cgroup/cgroup.c")
+    assert len(facts.functions) == 230 and facts.function("cgroup_attach_task").end_line == 2962
+    callers = {c.caller for c in facts.calls if c.callee == "cgroup_kn_lock_live"}
+    assert "cgroup_attach_task" not in callers and "cgroup_subtree_control_write" in callers

@@ -289,16 +289,10 @@ def _extract(source: bytes, path: str) -> FileFacts:
 
 
 def _lost_bodies(source: bytes, facts: FileFacts) -> list[int]:
-    """Offsets of column-0 "{" lines that open no body found and lie in none."""
-    bodies = sorted((f.body_start, f.body_end) for f in facts.functions)
-    starts = [b for b, _ in bodies]
-    lost = []
-    for m in _BODY_OPEN.finditer(source):
-        pos = m.start() + 1
-        i = bisect_right(starts, pos) - 1
-        if i < 0 or not (bodies[i][0] <= pos < bodies[i][1]):
-            lost.append(pos)
-    return lost
+    """Offsets of column-0 "{" lines that open no body found. In kernel style such a line only
+    opens a function body, so one inside a "body" means that body swallowed what followed it."""
+    opened = {f.body_start for f in facts.functions}
+    return [m.start() + 1 for m in _BODY_OPEN.finditer(source) if m.start() + 1 not in opened]
 
 
 def _recover(source: bytes, path: str, facts: FileFacts) -> None:
@@ -309,7 +303,10 @@ def _recover(source: bytes, path: str, facts: FileFacts) -> None:
     lost = _lost_bodies(source, facts)
     if not lost:
         return
-    covered = sorted((f.start_line, f.end_line) for f in facts.functions)
+    # a function whose body holds a lost "{" ran past its own end: its span is searched again
+    trusted = [f for f in facts.functions if not any(f.body_start < pos < f.body_end for pos in lost)]
+    facts.functions = trusted  # the others are found again, with their real end, in the pieces
+    covered = sorted((f.start_line, f.end_line) for f in trusted)
     line_starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
     gaps, prev_end = [], 0  # byte ranges outside every function found
     for start_line, end_line in covered:
@@ -356,13 +353,14 @@ def _merge(facts: FileFacts, piece: FileFacts) -> None:
         mine = getattr(facts, group)
         have = {key(x) for x in mine}
         mine.extend(x for x in getattr(piece, group) if key(x) not in have)
-    # a call the whole parse saw inside an ERROR node had no enclosing function: the piece knows it
+    # pieces cover only what the whole parse got wrong: there, their view of a call (its enclosing
+    # function above all) replaces the whole parse's
     calls = {(c.line, c.column, c.callee): n for n, c in enumerate(facts.calls)}
     for c in piece.calls:
         n = calls.get((c.line, c.column, c.callee))
         if n is None:
             facts.calls.append(c)
-        elif facts.calls[n].caller is None:
+        else:
             facts.calls[n] = c
     facts.functions.sort(key=lambda f: f.start_line)
     facts.calls.sort(key=lambda c: (c.line, c.column))

@@ -97,11 +97,21 @@ _BARE_MACRO_LINE = re.compile(rb"^(?!EXPORT_)_*[A-Z][A-Z0-9_]*\((?:[^()\n]|\([^(
                               re.MULTILINE)
 
 
+# "do { ... } while_each_thread(g, t);": a loop-tail macro where the grammar wants "while (", after
+# which it takes the rest of the file for the loop (kernel/cgroup/cgroup.c lost 78 definitions).
+_DO_WHILE_MACRO = re.compile(rb"(?<=\})(\s*)(while_\w+)(?=\s*\()")
+
+
+def _as_while(match: re.Match) -> bytes:
+    return match.group(1) + b"while" + b" " * (len(match.group(2)) - 5)
+
+
 def blank_annotations(source: bytes) -> bytes:
     """The same bytes with kernel annotations replaced by spaces (newlines kept), syscall
-    definition macros written as the C functions they expand to, and bare file-scope macro
-    invocations blanked."""
+    definition macros written as the C functions they expand to, loop-tail macros written as the
+    "while" they end in, and bare file-scope macro invocations blanked."""
     source = _SYSCALL_HEAD.sub(_syscall_as_c, source)
+    source = _DO_WHILE_MACRO.sub(_as_while, source)
     source = _BARE_MACRO_LINE.sub(_blank, source)
     return _WORDS_RE.sub(_blank, _CALLS_RE.sub(_blank, source))
 
