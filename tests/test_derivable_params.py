@@ -23,7 +23,29 @@ def test_parameter_always_passed_as_a_member_of_another_is_reported():
     (finding,) = _check(CASE)
     assert (finding.file, finding.line, finding.rule) == ("fs/dax.c", 128, "RB-DERIVABLE-PARAM")
     assert finding.message == ("all 2 calls of dax_insert_pfn() pass vmf->vma as 'vma' next to 'vmf': "
-                               "vma can be taken from vmf->vma")
+                               "vma can be taken from vmf->vma (struct vm_fault has 'struct vm_area_struct *vma')")
+
+
+def test_a_local_the_caller_set_from_the_member_counts_as_the_member(tmp_path):
+    """"struct vm_area_struct *vma = vmf->vma; ... dax_insert_pfn(vma, vmf, ...)" is the same pair."""
+    text = CASE.read_text().replace("dax_insert_pfn(vmf->vma, vmf,", "dax_insert_pfn(vma, vmf,")
+    text = text.replace(" \t/* insert PTE pfn */\n",
+                        "+\tstruct vm_area_struct *vma = vmf->vma;\n+\n \t/* insert PTE pfn */\n")
+    text = text.replace("@@ -177,8 +185,8 @@", "@@ -177,8 +185,10 @@")
+    assert text.count("dax_insert_pfn(vma, vmf") == 2
+    (tmp_path / "p.patch").write_text(text)
+    (finding,) = _check(tmp_path / "p.patch")
+    assert finding.message.startswith("all 2 calls of dax_insert_pfn() pass vmf->vma as 'vma' next to 'vmf'")
+
+
+def test_a_local_set_from_something_else_is_not_the_member(tmp_path):
+    text = CASE.read_text().replace("+		return dax_insert_pfn(vmf->vma, vmf, pfn, true);",
+                                    "+		return dax_insert_pfn(vma, vmf, pfn, true);")
+    text = text.replace(" \t/* insert PTE pfn */\n",
+                        "+\tstruct vm_area_struct *vma = iter->iomap.vma;\n+\n \t/* insert PTE pfn */\n")
+    text = text.replace("@@ -177,8 +185,8 @@", "@@ -177,8 +185,10 @@")
+    (tmp_path / "p.patch").write_text(text)
+    assert _check(tmp_path / "p.patch") == []
 
 
 def test_one_call_passing_something_else_clears_it(tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 from reviewbot.c.extract import FileFacts, extract
 from reviewbot.c.tree import TreeSource
 
-SCHEMA = 10  # bump when FileFacts, its row form or extraction changes: old rows are ignored
+SCHEMA = 11  # bump when FileFacts, its row form or extraction changes: old rows are ignored
 FACTS_TABLE = "facts2"  # rename when the table's columns change (an old database keeps working)
 FP_TABLE = "fp1"  # rename when fingerprint.py's signatures change: old tables are ignored
 

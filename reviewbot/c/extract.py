@@ -407,15 +407,27 @@ def _collect(root: Node, source: bytes, path: str, facts: FileFacts) -> None:
         facts.values.append(ValueUse(text(value, source), text(cap["field"][0], source), path,
                                      value.start_point[0] + 1))
     for cap in found["structs"]:
-        fields = []
-        for fd in cap["fields"][0].named_children:
-            if fd.type != "field_declaration":
-                continue
-            ftype = _squash(text(fd.child_by_field_name("type"), source))
-            for d in fd.children_by_field_name("declarator"):
-                fields.append(Param(ftype + ("*" * text(d, source).count("*") and " *"),
-                                    _innermost_identifier(d, source)))
+        fields: list[Param] = []
+        _fields(cap["fields"][0], source, fields)
         facts.structs.append(StructDef(text(cap["name"][0], source), fields, path, cap["struct"][0].start_point[0] + 1))
+
+
+def _fields(field_list: Node, source: bytes, out: list[Param]) -> None:
+    """The fields of a struct body; those of anonymous struct/union members are the struct's own
+    (C11: vmf->vma is a field of struct vm_fault though it sits in an unnamed "const struct")."""
+    for fd in field_list.named_children:
+        if fd.type != "field_declaration":
+            continue
+        type_node = fd.child_by_field_name("type")
+        declarators = fd.children_by_field_name("declarator")
+        if not declarators and type_node is not None and type_node.type in ("struct_specifier", "union_specifier"):
+            body = type_node.child_by_field_name("body")
+            if body is not None:
+                _fields(body, source, out)
+            continue
+        ftype = _squash(text(type_node, source))
+        for d in declarators:
+            out.append(Param(ftype + ("*" * text(d, source).count("*") and " *"), _innermost_identifier(d, source)))
 
 
 def _enclosing(spans: list[tuple[int, int, str]], starts: list[int], reach: list[int], pos: int) -> str | None:
