@@ -19,12 +19,15 @@ import argparse
 import collections
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.linux_tree import default_path  # noqa: E402
-from reviewbot.pipeline import ReviewOptions, review_input  # noqa: E402
+from reviewbot.ingest.load import load_mail  # noqa: E402
+from reviewbot.model import Series  # noqa: E402
+from reviewbot.pipeline import ReviewOptions, review_input, review_series  # noqa: E402
 
 
 def main() -> int:
@@ -36,7 +39,13 @@ def main() -> int:
     args = ap.parse_args()
     start = time.perf_counter()
     if args.mail:
-        reviews = review_input(args.mail, args.linux, ReviewOptions(base=args.base))
+        # Debian's series is a quilt stack: the patches apply in file order, each on the ones before
+        data = load_mail(args.mail)
+        patches = [p for g in data.groups for v in g.versions for p in v.patches]
+        patches.sort(key=lambda p: p.message.source if p.message else "")
+        patches = [replace(p, index=n, total=len(patches)) for n, p in enumerate(patches, 1)]
+        series = Series(subject=f"{args.mail} (quilt order)", patches=patches, expected_total=len(patches))
+        reviews = [review_series(series, args.linux, ReviewOptions(base=args.base))]
     else:
         reviews = review_input(args.range, args.linux, ReviewOptions())
     elapsed = time.perf_counter() - start

@@ -59,6 +59,22 @@ def test_new_deleted_and_escaping_files():
     assert changes == {} and "leaves the tree" in failed[0].reason
 
 
+def test_quilt_style_paths_lose_their_first_component_like_git_apply():
+    """Debian's af9005 patch names "debian-kernel.orig/drivers/..." and "debian-kernel/drivers/...";
+    git apply (-p1) drops the first component whatever it is, and so does reviewbot when the
+    paths as written are not in the tree - for every file of the patch, new ones included."""
+    quilt = (DAX_PATCH.replace("a/drivers/dax/device.c", "linux-6.1.orig/drivers/dax/device.c")
+             .replace("b/drivers/dax/device.c", "linux-6.1/drivers/dax/device.c"))
+    quilt = "\n".join(line for line in quilt.split("\n") if not line.startswith(("diff --git", "index ")))
+    quilt += ("--- /dev/null\n+++ linux-6.1/drivers/dax/new.c\n@@ -0,0 +1 @@\n+int x;\n")
+    changes, failed = apply_patch(DirTree(MINI), quilt)
+    assert failed == [] and sorted(changes) == ["drivers/dax/device.c", "drivers/dax/new.c"]
+    # a tree that really has a top-level folder of that name keeps the paths as written
+    plain = "--- /dev/null\n+++ mm/other.c\n@@ -0,0 +1 @@\n+int y;\n"
+    changes, failed = apply_patch(DirTree(MINI), DAX_PATCH + plain)
+    assert failed == [] and "mm/other.c" in changes
+
+
 def test_series_continues_after_a_patch_that_fails():
     good = Patch(1, 3, "device-dax: pass false", "A <a@x>", "", diff_text=DAX_PATCH)
     bad = Patch(2, 3, "broken", "A <a@x>", "", diff_text=DAX_PATCH)  # already applied: context gone

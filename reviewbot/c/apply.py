@@ -144,6 +144,31 @@ def _trailing_context(kinds: list[str], fuzz: int) -> int:
     return n
 
 
+def _drop_first(path: str | None) -> str | None:
+    if path is None or "/" not in path:
+        return path
+    return path.split("/", 1)[1]
+
+
+def _strips_one_more(tree: TreeSource, patchset) -> bool:
+    """quilt and plain diff -u name files "linux-6.1.orig/mm/memory.c" / "debian-kernel/mm/memory.c":
+    as git apply does (-p1), the first component goes - when the first existing file the patch
+    changes is not in the tree as written and is without that component."""
+    for pf in patchset:
+        try:
+            source = _strip(pf.source_file)
+            source = safe_relpath(source) if source else None
+        except UnsafePathError:
+            return False  # reported as such by the caller; never read
+        if source is None or pf.is_added_file:
+            continue
+        if tree.read(source) is not None:
+            return False
+        shorter = _drop_first(source)
+        return shorter != source and tree.read(shorter) is not None
+    return False
+
+
 def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange], list[FailedHunk]]:
     """The file contents after ``diff_text``, or the hunks that did not apply (nothing is written)."""
     try:
@@ -152,6 +177,7 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
         return {}, [FailedHunk("", "", str(exc))]
     changes: dict[str, FileChange] = {}
     failed: list[FailedHunk] = []
+    strip_one_more = _strips_one_more(tree, patchset)
     for pf in patchset:
         try:
             source = _strip(pf.source_file)
@@ -161,6 +187,8 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
         except UnsafePathError as exc:
             failed.append(FailedHunk(pf.path, "", str(exc)))
             continue
+        if strip_one_more:
+            source, target = _drop_first(source), _drop_first(target)
         path = target or source or pf.path
         if pf.is_binary_file:
             failed.append(FailedHunk(path, "", "binary file: not applied"))

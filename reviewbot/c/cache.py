@@ -126,6 +126,27 @@ class FactsCache:
                                     [(_signed(band), blob_id, line) for line, keys in rows for band in keys])
 
     @contextmanager
+    def bulk_fingerprints(self):
+        """A first, whole-tree fill of the fingerprint table: its band index is built once at the
+        end instead of being kept up to date row by row (millions of rows for a kernel tree)."""
+        empty = False
+        if self.db is not None:
+            try:
+                empty = self.db.execute(f"SELECT 1 FROM {FP_TABLE} LIMIT 1").fetchone() is None
+                if empty:
+                    self.db.execute(f"DROP INDEX IF EXISTS {FP_TABLE}_band")
+            except sqlite3.Error:
+                empty = False
+        try:
+            yield
+        finally:
+            if empty and self.db is not None:
+                try:
+                    self.db.execute(f"CREATE INDEX IF NOT EXISTS {FP_TABLE}_band ON {FP_TABLE} (band)")
+                except sqlite3.Error:
+                    pass
+
+    @contextmanager
     def transaction(self):
         """Writes inside are one transaction (nested uses join the outer one); errors only cost the
         rows written inside."""

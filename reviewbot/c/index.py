@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from reviewbot.c.cache import FactsCache, encode, fact_counts
 from reviewbot.c.extract import extract
 from reviewbot.c.fingerprint import function_bands
-from reviewbot.c.tree import TreeSource
+from reviewbot.c.tree import GitTree, TreeSource
 
 BATCH = 64
 
@@ -32,10 +32,17 @@ class IndexStats:
     peak_rss_mb: float = 0.0
 
 
-def _extract_batch(items: list[tuple[str, str, bytes]]) -> list[tuple[str, bytes, tuple, list]]:
-    """In a worker: facts, encoded for the cache, their counts, and the fingerprint bands."""
+_READERS: dict[str, GitTree] = {}  # per worker process: its own `git cat-file --batch`
+
+
+def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]]) -> list[tuple]:
+    """In a worker: facts, encoded for the cache, their counts, and the fingerprint bands. With
+    ``repo``, the worker reads the blobs itself (the writer process neither reads nor ships them)."""
     out = []
     for path, blob, data in items:
+        if data is None:
+            reader = _READERS.get(repo) or _READERS.setdefault(repo, GitTree(repo, "HEAD"))
+            data = reader.read_blob(blob)
         facts = extract(data, path)
         bands = function_bands(data, facts.functions) if path.endswith(".c") else []
         out.append((blob, encode(facts.to_row()), fact_counts(facts), bands))
@@ -52,11 +59,12 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
 
     counted = cache.counts()  # one query: a warm run decodes nothing
     fingerprinted = cache.fingerprinted()
+    repo = tree.repo_path if isinstance(tree, GitTree) else None
 
-    def batches() -> Iterator[list[tuple[str, str, bytes]]]:
+    def batches() -> Iterator[list[tuple[str, str, bytes | None]]]:
         """Files not cached yet, read lazily: only a few batches are held in memory at a time."""
         nonlocal done
-        batch: list[tuple[str, str, bytes]] = []
+        batch: list[tuple[str, str, bytes | None]] = []
         for path in paths:
             blob = tree.blob_id(path)
             counts = counted.get(blob) if blob else None
@@ -64,8 +72,10 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
                 _count(stats, counts)
                 done += 1
                 continue
-            data = tree.read(path) if blob else None
-            if data is not None:
+            if blob is None:
+                continue
+            data = None if repo else tree.read(path)
+            if repo or data is not None:
                 batch.append((path, blob, data))
             if len(batch) == BATCH:
                 yield batch
@@ -85,10 +95,10 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         if progress:
             progress(done, len(paths))
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with cache.bulk_fingerprints(), ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: deque = deque()
         for batch in batches():
-            pending.append(pool.submit(_extract_batch, batch))
+            pending.append(pool.submit(_extract_batch, repo, batch))
             if len(pending) >= 2 * jobs:
                 collect(pending.popleft())
         while pending:

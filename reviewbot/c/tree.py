@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -126,9 +126,11 @@ class GitTree:
             self._grep[key] = self._git_grep(word, key[1])
         return list(self._grep[key])
 
-    def _worktree_matches(self) -> bool:
+    def _worktree_matches(self, while_checking: Callable[[], None] | None = None) -> bool:
         """True when the checkout holds exactly this revision: then git grep may read the files
-        (several times faster than inflating every blob), still without writing anything."""
+        (several times faster than inflating every blob), still without writing anything.
+        ``while_checking`` runs once HEAD is known to be this revision, while the (slower)
+        check for local changes runs."""
         if self._clean is None:
             head = subprocess.run(["git", "-C", self.repo_path, "rev-parse", "-q", "--verify", "HEAD"],
                                   capture_output=True, text=True, env=_git_env())
@@ -136,23 +138,63 @@ class GitTree:
                                   capture_output=True, text=True, env=_git_env())
             clean = False
             if head.stdout.strip() == self.commit and bare.stdout.strip() == "false":
-                clean = subprocess.run(["git", "-C", self.repo_path, "diff-index", "--quiet", "HEAD", "--"],
-                                       capture_output=True, env=_git_env()).returncode == 0
+                check = subprocess.Popen(["git", "-C", self.repo_path, "diff-index", "--quiet", "HEAD", "--"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_git_env())
+                if while_checking is not None:
+                    while_checking()
+                clean = check.wait() == 0
             self._clean = clean
         return self._clean
 
+    def _grep_argv(self, word: str, pathspecs: tuple[str, ...], worktree: bool) -> list[str]:
+        return ["git", "-C", self.repo_path, "grep", "-l", "-w", "-F", "-I", "-e", word,
+                *([] if worktree else [self.commit]), "--", *pathspecs]
+
     def _git_grep(self, word: str, pathspecs: tuple[str, ...]) -> list[str]:
-        rev = [] if self._worktree_matches() else [self.commit]
+        speculative: list[subprocess.Popen] = []
         try:
-            proc = subprocess.run(["git", "-C", self.repo_path, "grep", "-l", "-w", "-F", "-I", "-e", word,
-                                   *rev, "--", *pathspecs], capture_output=True, env=_git_env())
+            if self._clean is None:
+                # the first grep of a run starts on the checkout while its cleanliness is checked
+                def start() -> None:
+                    speculative.append(subprocess.Popen(self._grep_argv(word, pathspecs, True), stdout=subprocess.PIPE,
+                                                        stderr=subprocess.PIPE, env=_git_env()))
+                worktree = self._worktree_matches(while_checking=start)
+            else:
+                worktree = self._worktree_matches()
+            if speculative and worktree:
+                out, err = speculative[0].communicate()
+                returncode = speculative[0].returncode
+            else:
+                proc = subprocess.run(self._grep_argv(word, pathspecs, worktree), capture_output=True, env=_git_env())
+                out, err, returncode = proc.stdout, proc.stderr, proc.returncode
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from None
-        if proc.returncode not in (0, 1):
-            raise GitError(f"git grep failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+        finally:
+            for proc in speculative:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        if returncode not in (0, 1):
+            raise GitError(f"git grep failed: {err.decode('utf-8', 'replace').strip()}")
         prefix = self.commit + ":"
-        return [line[len(prefix):] if line.startswith(prefix) else line
-                for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines()]
+        found = [line[len(prefix):] if line.startswith(prefix) else line
+                 for line in out.decode("utf-8", "surrogateescape").splitlines()]
+        self._prefetch_blob_ids(found)
+        return found
+
+    def _prefetch_blob_ids(self, paths: list[str]) -> None:
+        """One ls-tree for the files a grep found (the callers read each of them next)."""
+        todo = [p for p in paths if p not in self._one] if self._ids is None else []
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            out = self._git("ls-tree", "-z", "--full-tree", self.commit, "--", *[f":(literal){p}" for p in chunk])
+            for p in chunk:
+                self._one[p] = None
+            for entry in out.split("\x00"):
+                meta, _, path = entry.partition("\t")
+                parts = meta.split()
+                if path in self._one and len(parts) == 3 and parts[1] == "blob" and parts[0] != "120000":
+                    self._one[path] = parts[2]
 
     def close(self) -> None:
         if self._cat is not None:
