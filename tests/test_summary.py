@@ -96,3 +96,17 @@ def test_summary_of_the_seeds_threads(seeds):
     assert "Vivek Goyal: vm_insert_mixed_mkwrite() is same as vm_insert_mixed() except" in text
     # Ross answering Jan on v4 10/12 asks nothing
     assert "Ross Zwisler: " not in text.split("questions without an answer")[-1]
+
+
+def test_a_quoted_line_wrapped_by_the_client_is_not_the_repliers_question():
+    """notmuch's LKML corpus: Lotus Notes wrapped quoted lines, leaving "better" and "inode that?"
+    unquoted between quoted lines; they are not Mingming Cao's words."""
+    from reviewbot.model import Message
+    from reviewbot.report.summary import questions
+
+    body = ("Steve French <smfrench@gmail.com> wrote on 06/25/2010 04:05:30 PM:\n\n"
+            "> > > > Looks like it mostly uses the ctime. IMO, the mtime would be a\nbetter\n"
+            "> > > > choice since it changes less frequently. Is the generation in the\ninode that?\n"
+            "> > > > we could use?\n\nI think i_generation is exported. Could we use it for this?\n")
+    msg = Message(msgid="m@x", from_name="Mingming Cao", from_email="mcao@us.ibm.com", body=body)
+    assert questions(msg) == ["I think i_generation is exported. Could we use it for this?"]

@@ -39,12 +39,17 @@ def _descendants(threads: list[Thread], msgid: str) -> list[Message]:
 
 
 def _own_text_lines(body: str) -> list[str]:
-    """The lines a reply's author wrote: quotes dropped, stopped at the signature separator."""
+    """The lines a reply's author wrote: quotes dropped, stopped at the signature separator. A
+    line between two quoted lines is the tail of a quoted line the sender's client wrapped
+    ("> > > IMO, the mtime would be a" / "better" / "> > > choice"), not the sender's words."""
+    lines = body.split("\n")
+    quoted = [line.lstrip().startswith(">") for line in lines]
     out = []
-    for line in body.split("\n"):
+    for n, line in enumerate(lines):
         if line.rstrip() in ("-- ", "--"):
             break
-        if not line.lstrip().startswith(">"):
+        wrapped = 0 < n < len(lines) - 1 and quoted[n - 1] and quoted[n + 1] and line.strip()
+        if not quoted[n] and not wrapped:
             out.append(line)
     return out
 
@@ -77,23 +82,28 @@ def _without(trailers: list[Trailer], already: list[Trailer]) -> list[Trailer]:
     return [t for t in trailers if not any(t.same_as(a) for a in already)]
 
 
-def _who(msg: Message) -> str:
-    return (msg.from_email or " ".join(msg.from_name.lower().split())).lower()
+def _same_person(a: Message, b: Message) -> bool:
+    """Same address, or the same display name: people write from several addresses, and archives
+    rewrite them (gmane's "dhowells-H+wXaHxf7aLQT0dZR+AlfA@public.gmane.org")."""
+    if a.from_email and a.from_email.lower() == b.from_email.lower():
+        return True
+    name_a, name_b = (" ".join(m.from_name.lower().replace('"', "").split()) for m in (a, b))
+    return bool(name_a) and name_a == name_b
 
 
 def _series_summary(s: Series, threads: list[Thread]) -> dict:
     author = (s.cover or (s.patches[0].message if s.patches else None))
-    author_id = _who(author) if author else None  # None: the series itself is not in the input
+    # author None: the series itself is not in the input (known from replies only)
     replies: dict[int, list[Message]] = {}
     for c in s.comments:
         if c.msgid in s.comment_targets:
             replies.setdefault(s.comment_targets[c.msgid], []).append(c)
     open_questions = []
     for c in s.comments:
-        if author_id is not None and _who(c) == author_id:
+        if author is not None and _same_person(c, author):
             continue
         for q in questions(c):
-            answered = author_id is not None and any(_who(d) == author_id for d in _descendants(threads, c.msgid))
+            answered = author is not None and any(_same_person(d, author) for d in _descendants(threads, c.msgid))
             if not answered:
                 open_questions.append({"from": c.sender, "message": c.msgid, "question": q})
     cover_given = _review_trailers(s.cover_trailers)
