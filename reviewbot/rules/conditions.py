@@ -89,13 +89,21 @@ def _first_word(prefix: str) -> str:
     return prefix.split(": ")[0].split("/")[0].lower()
 
 
+def _spans_subsystems(paths: list[str]) -> bool:
+    """A patch across subsystems ("treewide:", "mm, fs:") picks its prefix freely: more than one
+    folder two levels down (drivers/net, fs/ext4 -> fs/ext4 only), headers and docs not counted."""
+    folders = {"/".join(p.split("/")[:2]) for p in paths
+               if not p.startswith(("include/", "Documentation/", "arch/*/include/")) and "/" in p}
+    return len(folders) > 1
+
+
 def subject_prefix(patch: Patch, context) -> Iterator[tuple[int, str]]:
     """The subject's "subsystem:" prefix should be one the touched files' history uses: "mm:" or
     "mm/memory:" for mm/memory.c, not "memory:" or none at all. The first word of the prefix must
     be the first word of some prefix of the recent commits touching the same files."""
     log = getattr(context, "path_log", None)
     paths = sorted({pf.path for pf in patch.patchset}) if log is not None and patch.has_diff else []
-    if not paths or patch.subject.lower().startswith(("merge ", "revert ")):
+    if not paths or patch.subject.lower().startswith(("merge ", "revert ")) or _spans_subsystems(paths):
         return
     prefixes = [p for p in (subject_prefix_of(s) for s in log(paths)) if p]
     if len(prefixes) < SUBJECT_HISTORY_MIN:
