@@ -74,6 +74,7 @@ def self_review(patch: Patch, context) -> Iterator[tuple[int, str]]:
 # "net: dsa: mv88e6xxx: fix x" -> "net: dsa: mv88e6xxx"; a prefix is made of path-like words
 _PREFIX = re.compile(r"^((?:[\w.+-]+(?:/[\w.+-]+)*: )+)")
 _REVERT = re.compile(r'^Revert "(.+)"$')
+_ARCH_HEADER = re.compile(r"^arch/[^/]+/include/")
 SUBJECT_HISTORY_MIN = 5  # fewer prefixed commits on the touched files: too little to go by
 
 
@@ -93,7 +94,7 @@ def _spans_subsystems(paths: list[str]) -> bool:
     """A patch across subsystems ("treewide:", "mm, fs:") picks its prefix freely: more than one
     folder two levels down (drivers/net, fs/ext4 -> fs/ext4 only), headers and docs not counted."""
     folders = {"/".join(p.split("/")[:2]) for p in paths
-               if not p.startswith(("include/", "Documentation/", "arch/*/include/")) and "/" in p}
+               if "/" in p and not p.startswith(("include/", "Documentation/")) and not _ARCH_HEADER.match(p)}
     return len(folders) > 1
 
 
