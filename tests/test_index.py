@@ -21,3 +21,27 @@ def test_index_then_warm_cache(tmp_path):
     assert cold.functions > 60 and cold.peak_rss_mb > 0
     facts = cache.facts(DirTree(MINI), "mm/memory.c")
     assert facts.function("vmf_insert_mixed") is not None and cache.hits == 1
+
+
+def test_index_of_a_git_revision_reads_blobs_in_the_workers(tmp_path):
+    """A git tree at a revision other than HEAD (HEAD even unborn-looking for the workers): the
+    workers read the blobs themselves; facts and fingerprints land under the blob ids."""
+    import shutil
+    import subprocess
+
+    from reviewbot.c.tree import GitTree
+
+    repo = tmp_path / "linux"
+    shutil.copytree(MINI, repo)
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b.org", "GIT_COMMITTER_NAME": "A",
+           "GIT_COMMITTER_EMAIL": "a@b.org", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q", "-b", "master"], ["add", "."], ["commit", "-qm", "6.1 excerpt"], ["tag", "base"],
+                 ["rm", "-q", "mm/memory.c"], ["commit", "-qm", "drop it"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+    cache = FactsCache(tmp_path / "facts.sqlite3")
+    tree = GitTree(repo, "base")
+    cold = index_tree(tree, cache, jobs=2)
+    assert (cold.files, cold.parsed) == (6, 6)
+    assert cache.fingerprinted_blobs() == 6
+    assert cache.facts(tree, "mm/memory.c").function("vmf_insert_mixed") is not None and cache.hits == 1
+    assert index_tree(GitTree(repo, "base"), cache, jobs=2).parsed == 0

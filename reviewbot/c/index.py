@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from reviewbot.c.cache import FactsCache, encode, fact_counts
 from reviewbot.c.extract import extract
 from reviewbot.c.fingerprint import function_bands
-from reviewbot.c.tree import GitTree, TreeSource
+from reviewbot.c.tree import CatFile, GitTree, TreeSource
 
 BATCH = 64
 
@@ -32,7 +32,7 @@ class IndexStats:
     peak_rss_mb: float = 0.0
 
 
-_READERS: dict[str, GitTree] = {}  # per worker process: its own `git cat-file --batch`
+_READERS: dict[str, CatFile] = {}  # per worker process: its own `git cat-file --batch`
 
 
 def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]]) -> list[tuple]:
@@ -41,8 +41,8 @@ def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]])
     out = []
     for path, blob, data in items:
         if data is None:
-            reader = _READERS.get(repo) or _READERS.setdefault(repo, GitTree(repo, "HEAD"))
-            data = reader.read_blob(blob)
+            reader = _READERS.get(repo) or _READERS.setdefault(repo, CatFile(repo))
+            data = reader.read(blob)
         facts = extract(data, path)
         bands = function_bands(data, facts.functions) if path.endswith(".c") else []
         out.append((blob, encode(facts.to_row()), fact_counts(facts), bands))

@@ -49,6 +49,34 @@ def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
 
 
+class CatFile:
+    """Blobs of a repository by id, through one long-running `git cat-file --batch`."""
+
+    def __init__(self, repo_path: str):
+        self.repo_path = repo_path
+        self._proc: subprocess.Popen | None = None
+
+    def read(self, sha: str) -> bytes:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(["git", "-C", self.repo_path, "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(sha.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            raise GitError(f"cannot read blob {sha} from {self.repo_path}")
+        data = self._proc.stdout.read(int(header[2]))
+        self._proc.stdout.read(1)  # the newline after the content
+        return data
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=5)
+            self._proc = None
+
+
 class GitTree:
     """A revision of a git repository, read from its object database."""
 
@@ -57,7 +85,7 @@ class GitTree:
         self.commit = self._git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}").strip()
         self.label = f"{rev} ({self.commit[:12]})"
         self._ids: dict[str, str] | None = None
-        self._cat: subprocess.Popen | None = None
+        self._cat = CatFile(self.repo_path)
         self._grep: dict[tuple, list[str]] = {}  # a revision never changes: grep each word once
         self._clean: bool | None = None
         self._one: dict[str, str | None] = {}
@@ -107,18 +135,7 @@ class GitTree:
         return self.read_blob(sha) if sha else None
 
     def read_blob(self, sha: str) -> bytes:
-        if self._cat is None or self._cat.poll() is not None:
-            self._cat = subprocess.Popen(["git", "-C", self.repo_path, "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
-        assert self._cat.stdin is not None and self._cat.stdout is not None
-        self._cat.stdin.write(sha.encode() + b"\n")
-        self._cat.stdin.flush()
-        header = self._cat.stdout.readline().split()
-        if len(header) < 3 or header[1] != b"blob":
-            raise GitError(f"cannot read blob {sha} from {self.repo_path}")
-        data = self._cat.stdout.read(int(header[2]))
-        self._cat.stdout.read(1)  # the newline after the content
-        return data
+        return self._cat.read(sha)
 
     def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
         key = (word, tuple(pathspecs))
@@ -197,10 +214,7 @@ class GitTree:
                     self._one[path] = parts[2]
 
     def close(self) -> None:
-        if self._cat is not None:
-            self._cat.stdin.close()
-            self._cat.wait(timeout=5)
-            self._cat = None
+        self._cat.close()
 
     def __del__(self):  # pragma: no cover - best effort
         try:
