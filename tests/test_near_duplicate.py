@@ -60,6 +60,9 @@ def test_copy_of_a_function_from_another_directory_is_found_through_its_callees(
     assert (finding.file, finding.line) == ("drivers/dax/device.c", 103)
     assert finding.message == ("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89) only by "
                                "adding `| VM_FAULT_NOPAGE`")
+    # the twin is static in another directory: it cannot just be called, so this is a remark
+    assert finding.severity.value == "info"
+    assert finding.hint == "dax_fault_cow_page() is static in fs/dax.c: move it where both can share it"
 
 
 def test_two_new_twins_in_one_patch_give_one_finding():
