@@ -139,8 +139,8 @@ def check_step(step: StepResult, cache: FactsCache) -> list[Finding]:
                 detail = "" if not diffs else " only by " + "; ".join(diffs)
                 elsewhere = other.is_static and posixpath.dirname(other_path) != posixpath.dirname(path)
                 # a static twin in another directory cannot simply be called: a remark, not a warning
-                hint = (f"{other.name}() is static in {other_path}: move it where both can share it"
-                        if elsewhere else f"add a parameter to {other.name}() (or share a helper) instead of a near-copy")
+                hint = (f"{other.name}() is static in {other_path}: move it where both can share it" if elsewhere
+                        else f"add a parameter to {other.name}() (or share a helper) instead of a near-copy")
                 findings.append(Finding(
                     path, fn.line, RULE, Severity.INFO if elsewhere else Severity.WARNING,
                     f"{fn.name}() {what} {other.name}() ({other_path}:{other.line}){detail}",
