@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from reviewbot.c.api import ApiChange, api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import FileFacts, Signature, extract
+from reviewbot.c.extract import Signature, extract
 from reviewbot.c.tree import TreeSource
 from reviewbot.model import Finding, Severity, Skipped
 
@@ -179,31 +179,3 @@ def verify_series(steps: list[StepResult], cache: FactsCache,
         findings.append(Finding(problem.file, problem.line, "RB-API-UNCHECKED", Severity.INFO, problem.text, index))
     findings.sort(key=lambda f: (f.patch or 0, f.file, f.line))
     return findings, [], all_contracts
-
-
-def callers_report(name: str, tree: TreeSource, cache: FactsCache) -> dict:
-    """Everything `reviewbot callers` prints: definitions, prototypes, calls, uses as a value."""
-    out: dict[str, list] = {"definitions": [], "prototypes": [], "calls": [], "values": [], "exports": []}
-    for path in tree.grep_word(name):
-        if not path.endswith(C_SUFFIXES):
-            continue
-        facts: FileFacts | None = cache.facts(tree, path)
-        if facts is None:
-            continue
-        for fn in facts.functions:
-            if fn.name == name:
-                out["definitions"].append({"file": path, "line": fn.line, "signature": fn.sig.render(),
-                                           "static": fn.is_static})
-        for proto in facts.prototypes:
-            if proto.sig.name == name:
-                out["prototypes"].append({"file": path, "line": proto.line, "signature": proto.sig.render()})
-        for call in facts.calls:
-            if call.callee == name:
-                out["calls"].append({"file": path, "line": call.line, "caller": call.caller, "args": call.args})
-        for use in facts.values:
-            if use.function == name:
-                out["values"].append({"file": path, "line": use.line, "field": use.field})
-        for e in facts.exports:
-            if e.name == name:
-                out["exports"].append({"file": path, "line": e.line, "macro": e.macro})
-    return out

@@ -102,7 +102,7 @@ def callers(
     """Every call site of SYMBOL with its enclosing function, its definitions and prototypes, and the
     places that store it as a value (ops tables)."""
     from reviewbot.c.cache import FactsCache
-    from reviewbot.c.callsites import callers_report
+    from reviewbot.c.callers import callers_report
     from reviewbot.c.tree import open_tree
     from reviewbot.errors import InputError
 
