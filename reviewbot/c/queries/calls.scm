@@ -1,8 +1,5 @@
-; Direct calls "f(args)"; calls through pointers ("ops->fault(vmf)") are captured as @indirect.
+; Direct calls "f(args)". Calls through pointers ("ops->fault(vmf)") name no function the tree
+; defines under that name: they are not captured (their targets are found as ops-table values).
 (call_expression
   function: (identifier) @callee
   arguments: (argument_list) @args) @call
-
-(call_expression
-  function: (field_expression) @indirect
-  arguments: (argument_list) @args) @indirect_call
