@@ -90,3 +90,13 @@ def test_a_newer_version_known_only_from_replies_does_not_hide_the_posted_one():
     (group,) = find_series_groups([parse_message(v1), parse_message(reply)])
     assert [v.version for v in group.versions] == [1, 2] and group.newest.absent == {1: group.newest.subject}
     assert fill_partial_reroll(group).version == 1
+
+
+def test_replies_to_an_absent_patch_join_only_the_version_with_that_subject_at_that_place():
+    from reviewbot.ingest.series import find_series_groups
+
+    v1 = AKPM_PATCH.replace(b"Subject: [PATCH]", b"Subject: [PATCH 1/2]")
+    elsewhere = (b"From: Jan Kara <jack@suse.cz>\nSubject: Re: [PATCH v2 2/2] mm: add vm_insert_mixed_mkwrite()\n"
+                 b"Message-ID: <r@x>\nDate: Tue, 25 Jul 2017 11:06:11 -0600\n\nOn Mon, Ross wrote:\n> x\n\nOK.\n")
+    groups = find_series_groups([parse_message(v1), parse_message(elsewhere)])
+    assert len(groups) == 2  # same subject, but patch 2 of another series: not a version of this one

@@ -264,11 +264,14 @@ def _same_series(a: Series, b: Series) -> bool:
         return False
     if a.cover and b.cover and a.subject.lower() == b.subject.lower():
         return True
-    return bool(_patch_subjects(a) & _patch_subjects(b))
+    if not (_sender(a) and _sender(b)):  # who sent it unknown: the same subject at the same place too
+        return bool(_patch_places(a) & _patch_places(b))
+    return bool({t for _, t in _patch_places(a)} & {t for _, t in _patch_places(b)})
 
 
-def _patch_subjects(s: Series) -> set[str]:
-    return {p.subject.lower() for p in s.patches} | {subject.lower() for subject in s.absent.values()}
+def _patch_places(s: Series) -> set[tuple[int, str]]:
+    return ({(p.index, p.subject.lower()) for p in s.patches}
+            | {(i, subject.lower()) for i, subject in s.absent.items()})
 
 
 def patches_with_trailers(s: Series) -> list[Patch]:
