@@ -52,6 +52,22 @@ class Message:
         return seen
 
 
+def own_lines(body: str) -> list[str]:
+    """The lines a mail's sender wrote: quotes dropped, stopped at the signature separator. A line
+    between two quoted lines is the tail of a quoted line the sender's client wrapped
+    ("> > > IMO, the mtime would be a" / "better" / "> > > choice"), not the sender's words."""
+    lines = body.split("\n")
+    quoted = [line.lstrip().startswith(">") for line in lines]
+    out = []
+    for n, line in enumerate(lines):
+        if line.rstrip() in ("-- ", "--"):
+            break
+        wrapped = 0 < n < len(lines) - 1 and quoted[n - 1] and quoted[n + 1] and line.strip()
+        if not quoted[n] and not wrapped:
+            out.append(line)
+    return out
+
+
 @dataclass
 class Thread:
     root: Message

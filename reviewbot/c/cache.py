@@ -106,14 +106,6 @@ class FactsCache:
         except sqlite3.Error:
             return set()
 
-    def has_fingerprints(self, blob: str) -> bool:
-        if self.db is None:
-            return False
-        try:
-            return self.db.execute(f"SELECT 1 FROM {FP_TABLE}_blobs WHERE blob = ?", (blob,)).fetchone() is not None
-        except sqlite3.Error:
-            return False
-
     def put_fingerprints(self, blob: str, rows: list[tuple[int, list[int]]]) -> None:
         """``rows``: (line of a function's name, its band keys), as fingerprint.function_bands gives."""
         if self.db is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from reviewbot.model import Message
+from reviewbot.model import Message, own_lines
 
 _WORD = re.compile(r"[a-z0-9_]+")
 SHINGLE = 5
@@ -34,8 +34,6 @@ def quoted_text(body: str) -> str:
     return "\n".join(line.lstrip("> ") for line in body.split("\n") if line.lstrip().startswith(">"))
 
 
-def own_text(body: str) -> str:
-    return "\n".join(line for line in body.split("\n") if not line.lstrip().startswith(">"))
 
 
 def quoted_parent(reply: Message, candidates: Iterable[Message],
@@ -52,7 +50,7 @@ def quoted_parent(reply: Message, candidates: Iterable[Message],
             continue
         own = cache.get(cand.msgid)
         if own is None:
-            own = cache[cand.msgid] = _shingles(own_text(cand.body))
+            own = cache[cand.msgid] = _shingles("\n".join(own_lines(cand.body)))
         shared = len(quote & own)
         if shared < MIN_SHARED or shared < MIN_SHARE * len(quote):
             continue

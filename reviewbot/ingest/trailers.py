@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from email.utils import parseaddr
 
-from reviewbot.model import Message, Trailer, TrailerOrigin
+from reviewbot.model import Message, Trailer, TrailerOrigin, own_lines
 
 _TRAILER = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):[ \t]+(\S.*?)\s*$")
 _PERSON_NAME = re.compile(r"-by$|^cc$", re.IGNORECASE)
@@ -112,7 +112,7 @@ def _read_block(block: list[str], origin: TrailerOrigin, source_msgid: str | Non
 def reply_trailers(msg: Message, origin: TrailerOrigin = TrailerOrigin.REPLY) -> list[Trailer]:
     """Person trailers a reviewer wrote in a reply: unquoted lines above the signature only."""
     trailers: list[Trailer] = []
-    lines = own_text_lines(msg.body)
+    lines = own_lines(msg.body)
     for n, line in enumerate(lines):
         m = _is_trailer_line(line)
         if not m or not m.group(1).lower().endswith("-by"):
@@ -125,18 +125,6 @@ def reply_trailers(msg: Message, origin: TrailerOrigin = TrailerOrigin.REPLY) ->
             t.mismatch = _mismatch(t, msg)
             trailers.append(t)
     return trailers
-
-
-def own_text_lines(body: str) -> list[str]:
-    """The lines a reply's author wrote: quotes dropped, stopped at the signature separator."""
-    out = []
-    for line in body.split("\n"):
-        if line.rstrip() in ("-- ", "--") or line.startswith("-- \n"):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        out.append(line)
-    return out
 
 
 def _norm_name(name: str) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
-from reviewbot.model import Message, Series, Thread, Trailer
+from reviewbot.model import Message, Series, Thread, Trailer, own_lines
 
 _QUESTION = re.compile(r"\?(?:\s|\)|$)")
 # A sentence opening the way questions do, for reviewers who end them with a full stop:
@@ -26,9 +27,21 @@ def _notable(defect: str) -> bool:
     return any(key in defect for key in _NOTABLE_DEFECTS)
 
 
-def _descendants(threads: list[Thread], msgid: str) -> list[Message]:
-    by_id = {m.msgid: m for t in threads for m in t.messages}
-    children = {p: kids for t in threads for p, kids in t.children.items()}
+@dataclass
+class _Replies:
+    """Every thread's messages by id and replies by parent, built once per summary."""
+
+    by_id: dict[str, Message]
+    children: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, threads: list[Thread]) -> _Replies:
+        return cls({m.msgid: m for t in threads for m in t.messages},
+                   {p: kids for t in threads for p, kids in t.children.items()})
+
+
+def _descendants(replies: _Replies, msgid: str) -> list[Message]:
+    by_id, children = replies.by_id, replies.children
     out, stack = [], list(children.get(msgid, []))
     while stack:
         mid = stack.pop()
@@ -38,28 +51,12 @@ def _descendants(threads: list[Thread], msgid: str) -> list[Message]:
     return out
 
 
-def _own_text_lines(body: str) -> list[str]:
-    """The lines a reply's author wrote: quotes dropped, stopped at the signature separator. A
-    line between two quoted lines is the tail of a quoted line the sender's client wrapped
-    ("> > > IMO, the mtime would be a" / "better" / "> > > choice"), not the sender's words."""
-    lines = body.split("\n")
-    quoted = [line.lstrip().startswith(">") for line in lines]
-    out = []
-    for n, line in enumerate(lines):
-        if line.rstrip() in ("-- ", "--"):
-            break
-        wrapped = 0 < n < len(lines) - 1 and quoted[n - 1] and quoted[n + 1] and line.strip()
-        if not quoted[n] and not wrapped:
-            out.append(line)
-    return out
-
-
 def questions(msg: Message) -> list[str]:
     """Paragraphs of a reply's own text (quotes and signature dropped) that ask something: they
     end in a question mark or hold a sentence that does ("...VM_WRITE|VM_SHARED? If nothing else,
     some comments might help."). Quoted as written."""
     paragraphs, current = [], []
-    for line in _own_text_lines(msg.body) + [""]:
+    for line in own_lines(msg.body) + [""]:
         if line.strip():
             current.append(line.strip())
         elif current:
@@ -91,7 +88,7 @@ def _same_person(a: Message, b: Message) -> bool:
     return bool(name_a) and name_a == name_b
 
 
-def _series_summary(s: Series, threads: list[Thread]) -> dict:
+def _series_summary(s: Series, replies_index: _Replies) -> dict:
     author = (s.cover or (s.patches[0].message if s.patches else None))
     # author None: the series itself is not in the input (known from replies only)
     replies: dict[int, list[Message]] = {}
@@ -103,7 +100,7 @@ def _series_summary(s: Series, threads: list[Thread]) -> dict:
         if author is not None and _same_person(c, author):
             continue
         for q in questions(c):
-            answered = author is not None and any(_same_person(d, author) for d in _descendants(threads, c.msgid))
+            answered = author is not None and any(_same_person(d, author) for d in _descendants(replies_index, c.msgid))
             if not answered:
                 open_questions.append({"from": c.sender, "message": c.msgid, "question": q})
     cover_given = _review_trailers(s.cover_trailers)
@@ -173,9 +170,10 @@ def _changes(older: Series, newer: Series) -> dict:
 
 def summarize(groups: list, threads: list[Thread]) -> list[dict]:
     """``groups``: the versions of each series (objects with ``versions`` oldest first and ``newest``)."""
+    index = _Replies.of(threads)
     out = []
     for g in groups:
-        versions = [_series_summary(s, threads) for s in g.versions]
+        versions = [_series_summary(s, index) for s in g.versions]
         for older, newer, entry in zip(g.versions, g.versions[1:], versions[1:]):
             entry["changes_since_v%d" % older.version] = _changes(older, newer)
         out.append({"newest": g.newest.version, "versions": versions})
