@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from email.utils import parseaddr
+from email.utils import parseaddr, unquote
 
-from reviewbot.model import Patch
+from reviewbot.model import Patch, Severity
 
 _FIXES = re.compile(r'^(?P<sha>[0-9a-f]{12,40}) \("(?P<subject>.+)"\)$')
 # Debian's DEP-3 patch headers: such patches are a distribution's, not upstream submissions.
@@ -31,18 +31,72 @@ def _is_dep3(patch: Patch) -> bool:
     return bool(fields & _DEP3) or any(f.startswith("bug-") for f in fields)
 
 
-def author_signoff(patch: Patch, context) -> Iterator[tuple[int, str]]:
+_NAME_ADDR = re.compile(r"^(?P<name>.*?)\s*<(?P<addr>[^<>]*)>\s*$")
+_COMMENT = re.compile(r"\([^()]*\)")
+_SUBADDRESS = re.compile(r"^([^+@]+)\+[^@]*(@.*)$")
+
+
+def person(value: str) -> tuple[str, str]:
+    """(name, address) of "Name <addr>", the name unquoted and without comments, both compared
+    as checkpatch compares them. A commit's author is written unquoted ("Lee, Chun-Yi <jlee@suse.com>"),
+    which parseaddr reads as two addresses: the angle brackets are taken first."""
+    m = _NAME_ADDR.match(value.strip())
+    if m:
+        name, addr = m.group("name"), m.group("addr")
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = unquote(name[1:-1])
+    else:
+        name, addr = parseaddr(value)
+    name = " ".join(_COMMENT.sub(" ", name).split())
+    return name, addr.strip().lower()
+
+
+def _without_subaddress(addr: str) -> str:
+    """RFC 5233: "joe+stable@example.com" is joe@example.com's."""
+    m = _SUBADDRESS.match(addr)
+    return m.group(1) + m.group(2) if m else addr
+
+
+def author_signoff(patch: Patch, context) -> Iterator[tuple]:
+    """checkpatch's NO_AUTHOR_SIGN_OFF / FROM_SIGN_OFF_MISMATCH: the author signs off, and under
+    the From: name and address. The same name under another address (a work and a personal
+    address) or the same address under another spelling of the name is the author signing off:
+    a warning that says what differs, not "does not sign off"."""
     if _is_dep3(patch):
         return
     # Every Signed-off-by counts, not only the last trailer block: backports add
     # "(cherry picked from commit ...)" and the backporter's sign-off in a paragraph of their own.
-    signers = {parseaddr(value)[1].lower() for value in _SIGNOFF.findall(patch.commit_message)}
-    if not signers:
+    signoffs = [value.strip() for value in _SIGNOFF.findall(patch.commit_message)]
+    if not signoffs:
         yield 0, "no Signed-off-by: line"
         return
-    author_email = parseaddr(patch.author)[1].lower()
-    if author_email and author_email not in signers:
-        yield _line_of(patch, "Signed-off-by:"), f"the author {patch.author} does not sign off"
+    author_name, author_addr = person(patch.author)
+    if not author_addr:
+        return
+    line = _line_of(patch, "Signed-off-by:")
+    partial = None  # the closest sign-off: (rank, what differs, the sign-off as written)
+    for value in signoffs:
+        name, addr = person(value)
+        same_name = bool(name) and name.casefold() == author_name.casefold()
+        if addr == author_addr:
+            if same_name or not name or not author_name:
+                return
+            candidate = (0, "name", value)
+        elif same_name and _without_subaddress(addr) == _without_subaddress(author_addr):
+            candidate = (1, "subaddress", value)
+        elif same_name:
+            candidate = (2, "address", value)
+        else:
+            continue
+        if partial is None or candidate[0] < partial[0]:
+            partial = candidate
+    if partial is None:
+        yield line, f"the author {patch.author} does not sign off"
+        return
+    _, what, value = partial
+    line = _line_of(patch, value) or line
+    yield line, (f"From:/Signed-off-by: email {what} mismatch: the author {patch.author} signs off as "
+                 f"'{value}'"), Severity.WARNING
 
 
 def fixes_tag(patch: Patch, context) -> Iterator[tuple[int, str]]:
@@ -123,7 +177,9 @@ def subject_prefix(patch: Patch, context) -> Iterator[tuple[int, str]]:
                   f'({usual} in the last {len(prefixes)})')
 
 
-CONDITIONS: dict[str, Callable[[Patch, object], Iterator[tuple[int, str]]]] = {
+# A condition yields (line, message), or (line, message, severity) where one case of the rule is
+# milder than the rule's own severity (RB0101: a sign-off under another address is a warning).
+CONDITIONS: dict[str, Callable[[Patch, object], Iterator[tuple]]] = {
     "author-signoff": author_signoff,
     "fixes-tag": fixes_tag,
     "self-review": self_review,

@@ -135,8 +135,11 @@ def run_rules(rules: list[Rule], patch: Patch, context: RuleContext | None = Non
     added = context.added if context.added is not None else added_lines(patch) if patch.has_diff else {}
     for rule in rules:
         if rule.scope == "commit-message":
-            for line, message in conditions.CONDITIONS[rule.condition](patch, context):
-                findings.append(_finding(rule, "(commit message)", line, patch, {"match": message}))
+            for line, message, *severity in conditions.CONDITIONS[rule.condition](patch, context):
+                found = _finding(rule, "(commit message)", line, patch, {"match": message})
+                if severity:
+                    found.severity = severity[0]
+                findings.append(found)
             continue
         for path, lines in added.items():
             if not any(fnmatch.fnmatch(path, pat) for pat in rule.files):
