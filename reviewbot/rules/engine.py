@@ -25,9 +25,19 @@ from reviewbot.errors import InputError
 from reviewbot.model import Finding, Patch, Severity
 from reviewbot.rules import conditions
 
-# The rule pack lives in the top-level rules/ folder of the checkout (installs are editable);
-# REVIEWBOT_RULES points elsewhere, e.g. at a site's own pack.
-RULES_DIR = Path(os.environ.get("REVIEWBOT_RULES") or Path(__file__).resolve().parent.parent.parent / "rules")
+
+def default_rules_dir() -> Path:
+    """REVIEWBOT_RULES (e.g. a site's own pack), else the pack a wheel carries (setup.py copies the
+    top-level rules/ to reviewbot/rules/pack/), else rules/ of the checkout an editable install runs from."""
+    if os.environ.get("REVIEWBOT_RULES"):
+        return Path(os.environ["REVIEWBOT_RULES"])
+    packaged = Path(__file__).resolve().parent / "pack"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "rules"
+
+
+RULES_DIR = default_rules_dir()
 SCOPES = {"added-lines", "commit-message"}
 _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|/\*.*?\*/|//.*$', re.DOTALL | re.MULTILINE)
 
