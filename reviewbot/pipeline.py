@@ -16,7 +16,8 @@ from reviewbot.c.callsites import verify_series
 from reviewbot.c.tree import GitTree, TreeSource, open_tree
 from reviewbot.config import Config, load_config
 from reviewbot.errors import GitError, InputError
-from reviewbot.ingest.gitrange import commits_in, is_range, open_repo, series_from_git
+from reviewbot.gitcmd import run_git
+from reviewbot.ingest.gitrange import range_base, series_from_git
 from reviewbot.ingest.load import load_mail
 from reviewbot.ingest.series import fill_partial_reroll
 from reviewbot.model import Finding, Review, Series, Severity, Skipped
@@ -46,11 +47,7 @@ def load_input(input_: str, tree: str) -> Loaded:
             raise InputError(f"{input_}: no such file, and {tree} is not a git tree to read a range from")
         skipped: list[Skipped] = []
         series = series_from_git(tree, input_, skipped)
-        repo = open_repo(tree)
-        first = commits_in(repo, input_)[0]
-        parents = repo.commit(first).parents
-        base = parents[0].hexsha if parents else None
-        return Loaded([series], skipped, base if is_range(input_) or parents else None)
+        return Loaded([series], skipped, range_base(tree, input_))
     data = load_mail(input_)
     found = [fill_partial_reroll(g) for g in data.groups]
     found = [s for s in found if s.patches and not s.is_pull_request]
@@ -150,10 +147,8 @@ HISTORY_MIN_COMMITS = 1000
 def _has_history(tree: GitTree) -> bool:
     """Whether the tree carries real history: an imported tarball (one commit and a few on top) cannot
     say that a Fixes: commit does not exist."""
-    import subprocess
-
-    proc = subprocess.run(["git", "-C", tree.repo_path, "rev-list", "--count", f"--max-count={HISTORY_MIN_COMMITS}",
-                           tree.commit], capture_output=True, text=True)
+    proc = run_git(tree.repo_path, "rev-list", "--count", f"--max-count={HISTORY_MIN_COMMITS}", revs=[tree.commit],
+                   check=False, text=True)
     return proc.returncode == 0 and proc.stdout.strip() == str(HISTORY_MIN_COMMITS)
 
 
@@ -162,22 +157,17 @@ PATH_LOG_DEPTH = 30
 
 def _path_log(tree: GitTree):
     """paths -> subjects of the last PATH_LOG_DEPTH commits of the base touching any of them."""
-    import subprocess
-
     def log(paths: list[str]) -> list[str]:
         specs = [f":(literal){p}" for p in paths]  # a path from a patch is never pathspec magic
-        proc = subprocess.run(["git", "-C", tree.repo_path, "log", f"-n{PATH_LOG_DEPTH}", "--no-merges", "--format=%s",
-                               tree.commit, "--", *specs], capture_output=True, text=True)
+        proc = run_git(tree.repo_path, "log", f"-n{PATH_LOG_DEPTH}", "--no-merges", "--format=%s",
+                       revs=[tree.commit], paths=specs, check=False, text=True)
         return proc.stdout.splitlines() if proc.returncode == 0 else []
     return log
 
 
 def _commit_subjects(tree: GitTree):
-    import subprocess
-
     def subject(sha: str) -> str | None:
-        proc = subprocess.run(["git", "-C", tree.repo_path, "log", "-1", "--format=%s", "--end-of-options",
-                               f"{sha}^{{commit}}"], capture_output=True, text=True)
+        proc = run_git(tree.repo_path, "log", "-1", "--format=%s", revs=[f"{sha}^{{commit}}"], check=False, text=True)
         return proc.stdout.strip() if proc.returncode == 0 else None
     return subject
 

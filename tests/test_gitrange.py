@@ -81,3 +81,15 @@ def test_bad_revisions_are_git_errors(kernel_repo, expr, message):
 def test_not_a_repository(tmp_path):
     with pytest.raises(GitError, match="not a git repository"):
         series_from_git(tmp_path, "HEAD")
+
+
+def test_root_commit_is_reviewed_against_the_empty_tree(kernel_repo):
+    from reviewbot.pipeline import load_input, review_series
+
+    root = _git(kernel_repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    loaded = load_input(root, str(kernel_repo))
+    assert loaded.range_base == "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    review = review_series(loaded.series[0], str(kernel_repo), range_base=loaded.range_base)
+    assert review.base_source == "start of the range"
+    assert [f for f in review.findings if f.rule == "RB-APPLY"] == []
+    assert not any("apply" in s.reason for s in review.skipped)

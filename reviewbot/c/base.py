@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import subprocess
 
-from reviewbot.c.tree import _git_env
 from reviewbot.errors import GitError
+from reviewbot.gitcmd import run_git
 from reviewbot.model import Series
 
 _INDEX = re.compile(r"^diff --git a/(\S+) b/\S+\n(?:(?!diff --git).*\n)*?index ([0-9a-f]{7,40})\.\.[0-9a-f]{7,40}",
@@ -18,12 +18,13 @@ _INDEX = re.compile(r"^diff --git a/(\S+) b/\S+\n(?:(?!diff --git).*\n)*?index (
 HISTORY_DEPTH = 300
 
 
-def _git(repo: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, env=_git_env())
+def _git(repo: str, *args: str, revs: list[str] | None = None,
+         paths: list[str] | None = None) -> subprocess.CompletedProcess:
+    return run_git(repo, *args, revs=revs, paths=paths, check=False, text=True)
 
 
 def _commit(repo: str, rev: str) -> str | None:
-    proc = _git(repo, "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}")
+    proc = _git(repo, "rev-parse", "--verify", "-q", revs=[f"{rev}^{{commit}}"])
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
@@ -37,8 +38,12 @@ def preimage_blobs(series: Series) -> dict[str, str]:
     return blobs
 
 
+def _literal(paths) -> list[str]:
+    return [f":(literal){p}" for p in paths]  # a path from a patch is never pathspec magic
+
+
 def _matches(repo: str, commit: str, blobs: dict[str, str]) -> bool:
-    proc = _git(repo, "ls-tree", "-r", "--full-tree", commit, "--", *blobs)
+    proc = _git(repo, "ls-tree", "-r", "--full-tree", revs=[commit], paths=_literal(blobs))
     have = {}
     for line in proc.stdout.splitlines():
         meta, _, path = line.partition("\t")
@@ -64,7 +69,7 @@ def find_base(repo: str, series: Series, explicit: str | None = None) -> tuple[s
     if blobs:
         if _matches(repo, head, blobs):
             return head, "blob match (HEAD)"
-        log = _git(repo, "log", "--format=%H", f"-n{HISTORY_DEPTH}", "HEAD", "--", *blobs)
+        log = _git(repo, "log", "--format=%H", f"-n{HISTORY_DEPTH}", revs=["HEAD"], paths=_literal(blobs))
         for commit in log.stdout.split():
             for candidate in (commit, f"{commit}^"):
                 resolved = _commit(repo, candidate)

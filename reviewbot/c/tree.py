@@ -15,8 +15,12 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from reviewbot.errors import GitError, UnsafePathError
+from reviewbot.gitcmd import popen_git, run_git
 
 C_PATHSPECS = ("*.c", "*.h")
+# `git hash-object -t tree /dev/null` in SHA-1 and SHA-256 repositories
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
 
 
 def safe_relpath(path: str) -> str:
@@ -58,8 +62,8 @@ class CatFile:
 
     def read(self, sha: str) -> bytes:
         if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(["git", "-C", self.repo_path, "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+            self._proc = popen_git(self.repo_path, "cat-file", "--batch", stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._proc.stdin.write(sha.encode() + b"\n")
         self._proc.stdin.flush()
@@ -82,7 +86,10 @@ class GitTree:
 
     def __init__(self, repo_path: str | Path, rev: str = "HEAD"):
         self.repo_path = str(repo_path)
-        self.commit = self._git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}").strip()
+        if rev == EMPTY_TREE or rev == EMPTY_TREE_SHA256:
+            self.commit = rev  # the base of a root commit: no files (not a commit, but ls-tree and grep take it)
+        else:
+            self.commit = self._git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}").strip()
         self.label = f"{rev} ({self.commit[:12]})"
         self._ids: dict[str, str] | None = None
         self._cat = CatFile(self.repo_path)
@@ -91,15 +98,7 @@ class GitTree:
         self._one: dict[str, str | None] = {}
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
-        try:
-            proc = subprocess.run(["git", "-C", self.repo_path, *args], input=input, capture_output=True,
-                                  check=False, env=_git_env())
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc}") from None
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed in {self.repo_path}: {message[-1] if message else proc.returncode}")
-        return proc.stdout.decode("utf-8", "surrogateescape")
+        return run_git(self.repo_path, *args, input=input).stdout.decode("utf-8", "surrogateescape")
 
     def _blob_ids(self) -> dict[str, str]:
         if self._ids is None:
@@ -149,23 +148,20 @@ class GitTree:
         ``while_checking`` runs once HEAD is known to be this revision, while the (slower)
         check for local changes runs."""
         if self._clean is None:
-            head = subprocess.run(["git", "-C", self.repo_path, "rev-parse", "-q", "--verify", "HEAD"],
-                                  capture_output=True, text=True, env=_git_env())
-            bare = subprocess.run(["git", "-C", self.repo_path, "rev-parse", "--is-bare-repository"],
-                                  capture_output=True, text=True, env=_git_env())
+            head = run_git(self.repo_path, "rev-parse", "-q", "--verify", "HEAD", check=False, text=True)
+            bare = run_git(self.repo_path, "rev-parse", "--is-bare-repository", check=False, text=True)
             clean = False
             if head.stdout.strip() == self.commit and bare.stdout.strip() == "false":
-                check = subprocess.Popen(["git", "-C", self.repo_path, "diff-index", "--quiet", "HEAD", "--"],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_git_env())
+                check = popen_git(self.repo_path, "diff-index", "--quiet", "HEAD", "--",
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 if while_checking is not None:
                     while_checking()
                 clean = check.wait() == 0
             self._clean = clean
         return self._clean
 
-    def _grep_argv(self, word: str, pathspecs: tuple[str, ...], worktree: bool) -> list[str]:
-        return ["git", "-C", self.repo_path, "grep", "-l", "-w", "-F", "-I", "-e", word,
-                *([] if worktree else [self.commit]), "--", *pathspecs]
+    def _grep_args(self, word: str, pathspecs: tuple[str, ...], worktree: bool) -> list[str]:
+        return ["grep", "-l", "-w", "-F", "-I", "-e", word, *([] if worktree else [self.commit]), "--", *pathspecs]
 
     def _git_grep(self, word: str, pathspecs: tuple[str, ...]) -> list[str]:
         speculative: list[subprocess.Popen] = []
@@ -173,8 +169,8 @@ class GitTree:
             if self._clean is None:
                 # the first grep of a run starts on the checkout while its cleanliness is checked
                 def start() -> None:
-                    speculative.append(subprocess.Popen(self._grep_argv(word, pathspecs, True), stdout=subprocess.PIPE,
-                                                        stderr=subprocess.PIPE, env=_git_env()))
+                    speculative.append(popen_git(self.repo_path, *self._grep_args(word, pathspecs, True),
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE))
                 worktree = self._worktree_matches(while_checking=start)
             else:
                 worktree = self._worktree_matches()
@@ -182,10 +178,8 @@ class GitTree:
                 out, err = speculative[0].communicate()
                 returncode = speculative[0].returncode
             else:
-                proc = subprocess.run(self._grep_argv(word, pathspecs, worktree), capture_output=True, env=_git_env())
+                proc = run_git(self.repo_path, *self._grep_args(word, pathspecs, worktree), check=False)
                 out, err, returncode = proc.stdout, proc.stderr, proc.returncode
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc}") from None
         finally:
             for proc in speculative:
                 if proc.poll() is None:
@@ -221,14 +215,6 @@ class GitTree:
             self.close()
         except Exception:
             pass
-
-
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
-    env["GIT_PAGER"] = "cat"
-    return env
 
 
 class DirTree:

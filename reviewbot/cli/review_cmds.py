@@ -143,25 +143,22 @@ def check(
     """Pre-submit check, run inside your kernel checkout: review your commits (or format-patch output)
     against the tree they belong to. Exit 0 when clean, 1 when there are findings at or above
     --fail-on, 2 for usage or input errors. Nothing in the checkout is changed."""
-    import subprocess
-
     from reviewbot.config import load_config
     from reviewbot.errors import GitError
+    from reviewbot.gitcmd import run_git
     from reviewbot.pipeline import ReviewOptions, review_input
 
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    top = run_git(None, "rev-parse", "--show-toplevel", check=False, text=True)
     if top.returncode != 0:
         raise GitError("reviewbot check runs inside a git checkout of the kernel")
     tree = top.stdout.strip()
     config = load_config(tree)
     if range_ == "@{upstream}..HEAD":
-        upstream = subprocess.run(["git", "-C", tree, "rev-parse", "--verify", "-q", "@{upstream}"],
-                                  capture_output=True, text=True)
+        upstream = run_git(tree, "rev-parse", "--verify", "-q", "@{upstream}", check=False, text=True)
         if upstream.returncode != 0:
             raise GitError("this branch has no upstream: name a range, e.g. reviewbot check origin/master..HEAD")
     if ".." in range_ and not Path(range_).exists():
-        ahead = subprocess.run(["git", "-C", tree, "rev-list", "--count", "--end-of-options", range_],
-                               capture_output=True, text=True)
+        ahead = run_git(tree, "rev-list", "--count", revs=[range_], check=False, text=True)
         if ahead.returncode == 0 and ahead.stdout.strip() == "0":
             typer.echo(f"nothing to check: {range_} has no commits")
             return
