@@ -1,13 +1,15 @@
 """Shared test helpers: where ../shared is, and skipping cleanly when it is absent."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-SHARED = REPO.parent / "shared"
+# REVIEWBOT_SHARED: a worktree elsewhere than beside ../shared can still run the corpus tests
+SHARED = Path(os.environ.get("REVIEWBOT_SHARED") or REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 SEEDS = SHARED / "seeds"
 

@@ -230,19 +230,26 @@ def _looks_binary(data: bytes) -> bool:
 
 def split_mbox(data: bytes) -> list[bytes]:
     """Split an mbox into raw messages, undoing mboxrd "From " escaping (>From -> From)."""
+    return [mbox_message(data, start, end) for start, end in mbox_spans(data)]
+
+
+def mbox_spans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of each message of an mbox, "From " line included: the offsets an
+    append-only reader keeps to resume where it stopped."""
     starts = []
     for m in _FROM_LINE.finditer(data):
         pos = m.start()
         if pos == 0 or _is_separator(data, pos):
             starts.append(pos)
-    raw_messages = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(data)
-        chunk = data[start:end]
-        nl = chunk.find(b"\n")
-        body = chunk[nl + 1:] if nl >= 0 else b""
-        raw_messages.append(_MBOXRD_ESCAPED.sub(rb"\1", body))
-    return raw_messages
+    return [(start, starts[i + 1] if i + 1 < len(starts) else len(data)) for i, start in enumerate(starts)]
+
+
+def mbox_message(data: bytes, start: int, end: int) -> bytes:
+    """The raw message of the span ``data[start:end]``: "From " line dropped, mboxrd escaping undone."""
+    chunk = data[start:end]
+    nl = chunk.find(b"\n")
+    body = chunk[nl + 1:] if nl >= 0 else b""
+    return _MBOXRD_ESCAPED.sub(rb"\1", body)
 
 
 def _is_separator(data: bytes, pos: int) -> bool:
