@@ -30,6 +30,8 @@ class ReviewOptions:
     use_cache: bool = True
     config: Config | None = None
     progress: Callable[[str], None] | None = None  # told what is being done, for a status line
+    cache_path: Path | None = None  # parse cache file (default: the user's cache directory)
+    rules: list | None = None  # the rule pack (default: load the rules/ folder)
 
 
 @dataclass
@@ -85,14 +87,14 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
                           for step in steps for path, change in step.changed.items() if change.shifts}
     review.findings.extend(_apply_findings(steps))
     review.skipped.extend(_apply_skips(steps))
-    cache = FactsCache(enabled=options.use_cache)
+    cache = FactsCache(options.cache_path, enabled=options.use_cache)
     try:
         say("checking every call site of the changed APIs after every patch")
         findings, skipped, _ = verify_series(steps, cache)
         say("running the analyses")
         findings.extend(run_checks(steps, cache))
         say("running the rules")
-        findings.extend(run_rule_pack(steps, tree))
+        findings.extend(run_rule_pack(steps, tree, options.rules))
     finally:
         cache.close()
     review.findings.extend(findings)
@@ -121,11 +123,11 @@ def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
     return found
 
 
-def run_rule_pack(steps: list[StepResult], tree: TreeSource) -> list[Finding]:
+def run_rule_pack(steps: list[StepResult], tree: TreeSource, rules: list | None = None) -> list[Finding]:
     """The declarative rules of rules/, on each patch (commit-message rules even when it did not apply)."""
     from reviewbot.rules.engine import RuleContext, load_rules, run_rules
 
-    rules = load_rules()
+    rules = load_rules() if rules is None else rules
     lookup = _commit_subjects(tree) if isinstance(tree, GitTree) and _has_history(tree) else None
     path_log = _path_log(tree) if isinstance(tree, GitTree) else None
     found: list[Finding] = []

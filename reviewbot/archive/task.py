@@ -1,0 +1,129 @@
+"""One series reviewed, wherever it runs: in the driver's process or on a Dask worker.
+
+Everything a review reads besides the tree comes from the ReviewContext the driver builds once:
+the configuration (read on the driver: a worker never looks at its own ~/.config), the rule pack
+as text (a worker need not have the checkout's rules/ folder), and where the parse cache lives.
+What comes back is a plain dict, one line of results.jsonl: no model objects cross the wire.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.archive.sources import ArchiveItem
+from reviewbot.config import Config
+
+
+@dataclass
+class ReviewContext:
+    tree: str
+    config: Config
+    rule_texts: dict[str, str]  # path under the rules folder -> its text (.yaml and .scm)
+    ruleset: str  # version of rules + configuration + reviewbot: part of every resume key
+    use_cache: bool = True
+    _rules: list | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        # compiled rules hold tree-sitter queries, which do not pickle: each process loads its own
+        return {**self.__dict__, "_rules": None}
+
+
+def build_context(tree: str, use_cache: bool = True) -> ReviewContext:
+    """On the driver: the configuration in force for ``tree`` and the rule pack, as data."""
+    from reviewbot import __version__
+    from reviewbot.config import load_config
+    from reviewbot.rules.engine import RULES_DIR, load_rules
+
+    load_rules(RULES_DIR)  # a broken rule pack stops the run here, with one line, not on every worker
+    texts = {str(p.relative_to(RULES_DIR)): p.read_text(encoding="utf-8")
+             for p in sorted(RULES_DIR.rglob("*")) if p.suffix in (".yaml", ".scm") and p.is_file()}
+    config = load_config(tree)
+    digest = hashlib.sha256(f"reviewbot {__version__}\n".encode())
+    for name, text in texts.items():
+        digest.update(f"{name}\0{text}\0".encode())
+    digest.update(repr((sorted(config.disabled), sorted((k, v.value) for k, v in config.severities.items()),
+                        config.ignore_paths)).encode())
+    return ReviewContext(str(Path(tree).resolve()), config, texts, digest.hexdigest()[:16], use_cache)
+
+
+def context_rules(ctx: ReviewContext) -> list:
+    """The rule pack of ``ctx``, loaded once per process from the injected text."""
+    if ctx._rules is None:
+        from reviewbot.rules.engine import load_rules
+
+        folder = Path(tempfile.mkdtemp(prefix=f"reviewbot-rules-{ctx.ruleset}-"))
+        for name, text in ctx.rule_texts.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+        ctx._rules = load_rules(folder)
+    return ctx._rules
+
+
+def review_item(item: ArchiveItem, ctx: ReviewContext, cache_path: str | None) -> dict:
+    """Review one series; an error in the review becomes a skipped entry of its line."""
+    from reviewbot.errors import ReviewbotError
+
+    start = time.perf_counter()
+    findings: list[dict] = []
+    skipped: list[dict] = []
+    base = None
+    status = "reviewed"
+    if item.skip_reason:
+        status = "skipped"
+        skipped.append({"what": "series", "reason": item.skip_reason, "patch": None})
+    else:
+        try:
+            data = _review(item, ctx, cache_path)
+            findings, skipped, base = data["findings"], data["skipped"], data["base"]
+        except ReviewbotError as exc:
+            status = "skipped"
+            skipped.append({"what": "series", "reason": str(exc), "patch": None})
+        except Exception as exc:  # a bug: recorded with its place, the run goes on
+            status = "error"
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            skipped.append({"what": "series", "reason": f"internal error: {type(exc).__name__}: {exc} "
+                            f"({Path(where.filename).name}:{where.lineno})", "patch": None})
+    return {
+        "key": item.key(ctx.ruleset),
+        "kind": item.kind,
+        "subject": item.subject,
+        "version": item.version,
+        ("commits" if item.kind == "git" else "message_ids"): item.ids,
+        **({"merge": item.merge} if item.merge else {}),
+        "list": item.list_name,
+        "date": item.date,
+        "accepted": item.accepted,
+        "status": status,
+        "base": base,
+        "findings": findings,
+        "skipped": skipped,
+        "files": {str(k): v for k, v in item.files.items()},
+        "ruleset": ctx.ruleset,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+
+
+def _review(item: ArchiveItem, ctx: ReviewContext, cache_path: str | None) -> dict:
+    from reviewbot.pipeline import ReviewOptions, review_series
+    from reviewbot.report.json_report import review_dict
+
+    options = ReviewOptions(config=ctx.config, use_cache=ctx.use_cache and cache_path is not None,
+                            cache_path=Path(cache_path) if cache_path else None, rules=context_rules(ctx))
+    if item.kind == "git":
+        from reviewbot.ingest.gitrange import series_from_git
+
+        series = series_from_git(ctx.tree, f"{item.base}..{item.tip}")
+        review = review_series(series, ctx.tree, options, range_base=item.base)
+    else:
+        review = review_series(item.series, ctx.tree, options)
+    return review_dict(review)
+
+
+def worker_cache_path(root: str | os.PathLike, name: object) -> str:
+    Path(root).mkdir(parents=True, exist_ok=True)
+    return str(Path(root) / f"facts-{name}.sqlite3")
