@@ -49,27 +49,9 @@ class ArchiveItem:
 
 
 def _git(repo: str, *args: str, input: str | None = None) -> str:
-    """git through the project's one git function (reviewbot/gitcmd.py)."""
-    try:
-        from reviewbot.gitcmd import run_git
-    except ImportError:  # until gitcmd lands: argv only, no pager, no external diff drivers
-        return _plain_git(repo, *args, input=input)
+    from reviewbot.gitcmd import run_git
+
     return run_git(repo, *args, input=input, text=True).stdout
-
-
-def _plain_git(repo: str, *args: str, input: str | None = None) -> str:
-    import subprocess
-
-    from reviewbot.errors import GitError
-
-    argv = ["git", "--no-pager", "-c", "core.fsmonitor=false", "-C", repo, *args]
-    if args[0] in ("log", "diff-tree"):
-        argv[7:7] = ["--no-ext-diff", "--no-textconv"]
-    proc = subprocess.run(argv, input=input, capture_output=True, text=True, errors="surrogateescape")
-    if proc.returncode:
-        last = proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
-        raise GitError(f"git {args[0]} failed in {repo}: {last[0]}")
-    return proc.stdout
 
 
 def parse_date(value: str | None, option: str) -> datetime | None:
@@ -176,22 +158,14 @@ def _mail_groups(src: str, progress=None):
     from reviewbot.ingest.load import load_mail
 
     if src.startswith(MAIL_PREFIXES):
-        try:
-            from reviewbot.ingest import inbox  # noqa: F401
-        except ImportError:
-            # the inbox reader is not here yet: the forms that name a plain mailbox still work
-            if src.startswith(("mbox:", "maildir:")):
-                src = src.split(":", 1)[1]
-            else:
-                raise InputError(f"{src}: public-inbox archives need reviewbot.ingest.inbox") from None
-        else:
-            return _inbox_groups(src, progress)
+        return _inbox_groups(src, progress)
     if not Path(src).exists():
         raise InputError(f"{src}: no such file or directory (or use git:A..B, maildir:, public-inbox:, mbox:)")
     return load_mail(src, progress).groups
 
 
 def _inbox_groups(src: str, progress=None):
+    """Every message of an inbox (ingest/inbox.py reads it from the start), threaded into series."""
     from reviewbot.ingest.changelog_cover import split_changelog_covers
     from reviewbot.ingest.inbox import open_inbox
     from reviewbot.ingest.mailread import parse_message
@@ -199,13 +173,14 @@ def _inbox_groups(src: str, progress=None):
     from reviewbot.ingest.thread import build_threads
 
     messages, seen = [], set()
-    for n, raw in enumerate(open_inbox(src).read_since(None), 1):
-        msg = parse_message(raw.raw, f"{src} #{n}")
-        if msg is not None and msg.msgid not in seen:
-            seen.add(msg.msgid)
-            messages.append(msg)
-        if progress and n % 500 == 0:
-            progress(n, 0)
+    for n, item in enumerate(open_inbox(src).read_since(None), 1):
+        if item.error is None:
+            msg = parse_message(item.raw, item.origin)
+            if msg.msgid not in seen:  # a maildir may offer a message twice
+                seen.add(msg.msgid)
+                messages.append(msg)
+        if progress and n % 200 == 0:
+            progress(n, None)
     messages = split_changelog_covers(messages)
     return find_series_groups(messages, build_threads(messages))
 
