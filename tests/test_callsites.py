@@ -115,3 +115,48 @@ def test_every_caller_converted_later_in_the_series_is_a_bisect_break_with_its_r
     (review,) = review_input(str(FIXTURES / "series/insert-pfn-mkwrite-v3"), str(MINI), NO_CACHE)
     repairs = {f.file: f.message.rsplit("; ", 1)[-1] for f in review.findings if f.rule == "RB-API-CALLER"}
     assert repairs == {"drivers/dax/device.c": "patch 2 repairs it", "fs/cramfs/inode.c": "patch 3 repairs it"}
+
+
+def _commit(repo: Path, message: str, env_home: Path) -> None:
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
+           "HOME": str(env_home), "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", f"{message}\n\nSigned-off-by: A <a@x>"], check=True,
+                   env=env)
+
+
+def test_git_mv_of_a_file_removes_none_of_its_functions(git_tree, tmp_path):
+    """Issue 11: `git mv fs/dax.c fs/dax_core.c` gave 8 'removed' errors for the statics it moved."""
+    (git_tree / "fs/dax.c").rename(git_tree / "fs/dax_core.c")
+    _commit(git_tree, "fs: rename dax.c to dax_core.c", tmp_path)
+    (review,) = review_input("HEAD~1..HEAD", str(git_tree), NO_CACHE)
+    assert [f for f in review.findings if f.rule.startswith("RB-API")] == []
+
+
+def test_rename_with_edits_moves_its_functions(git_tree, tmp_path):
+    text = (git_tree / "fs/dax.c").read_text()
+    (git_tree / "fs/dax.c").unlink()
+    (git_tree / "fs/dax_core.c").write_text(text.replace("\treturn vmf_insert_mixed(vmf->vma, vmf->address, pfn);",
+                                                         "\treturn vmf_insert_mixed(vmf->vma, vmf->address,\n"
+                                                         "\t\t\t\tpfn);"))
+    _commit(git_tree, "fs: rename dax.c, wrap a line", tmp_path)
+    (review,) = review_input("HEAD~1..HEAD", str(git_tree), NO_CACHE)
+    assert [f for f in review.findings if f.rule.startswith("RB-API")] == []
+
+
+def test_a_copy_leaves_its_source_in_place(git_tree, tmp_path):
+    """`copy from`/`copy to` is not a rename: the source file stays, with every function in it."""
+    (git_tree / "fs/dax_iomap.c").write_text((git_tree / "fs/dax.c").read_text())
+    _commit(git_tree, "fs: copy dax.c", tmp_path)
+    proc = subprocess.run(["git", "-C", str(git_tree), "format-patch", "-C", "-C", "--find-copies-harder", "--stdout",
+                           "HEAD~1"], capture_output=True, text=True, check=True)
+    assert "copy from fs/dax.c" in proc.stdout
+    (tmp_path / "copy.patch").write_text(proc.stdout)
+    from reviewbot.c.apply import apply_patch
+    from reviewbot.c.tree import GitTree
+
+    changes, failed = apply_patch(GitTree(git_tree, "HEAD~1"), proc.stdout.split("\n---\n", 1)[1])
+    assert failed == [] and sorted(changes) == ["fs/dax_iomap.c"]
+    (review,) = review_input(str(tmp_path / "copy.patch"), str(git_tree), ReviewOptions(base="HEAD~1",
+                                                                                       use_cache=False))
+    assert [f for f in review.findings if f.rule.startswith("RB-API")] == []

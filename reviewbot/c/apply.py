@@ -7,6 +7,7 @@ that failed; later patches are applied onto the last state that did apply.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from unidiff import PatchSet
@@ -18,6 +19,7 @@ from reviewbot.ingest.diff import parse_diff
 from reviewbot.model import Patch
 
 MAX_FUZZ = 2
+_COPY_TO = re.compile(r"^copy to (.+)$", re.MULTILINE)
 
 
 @dataclass
@@ -178,6 +180,10 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
     changes: dict[str, FileChange] = {}
     failed: list[FailedHunk] = []
     strip_one_more = _strips_one_more(tree, patchset)
+    # unidiff reads "copy from/to" like a rename; git's extended header says which it is
+    copies = {m.group(1) for m in _COPY_TO.finditer(diff_text)}
+    if strip_one_more:
+        copies = {_drop_first(p) for p in copies}
     for pf in patchset:
         try:
             source = _strip(pf.source_file)
@@ -214,7 +220,7 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
         after = after_text.encode("utf-8", "surrogateescape") if after_text is not None else None
         old_path = source if source and source != path else None
         changes[path] = FileChange(path, old_path, before_bytes, after, offsets=offsets, added=added_at, shifts=shifts)
-        if old_path:  # a rename: the old path goes away
+        if old_path and path not in copies:  # a rename: the old path goes away (a copy leaves it)
             changes.setdefault(old_path, FileChange(old_path, None, before_bytes, None))
     return changes, failed
 

@@ -2,9 +2,12 @@
 
 For each function whose callers a patch can break (parameters changed, removed, renamed, made
 static), the files that mention it are found with a whole-word grep of the tree as it stands after
-the patch; only those are parsed. Each call must pass as many arguments as the signature in force
-then takes. A call that is wrong after patch k and right again after patch m means the series does
-not build at k: the finding names both patches. Uses as a value (ops tables) and macros that wrap
+the patch; only those are parsed. Each call is checked against what its name resolves to there
+(resolve.py): a function moved to another file, a compatibility macro, a static of the same name
+in the caller's file, another arch's or program's definition are what the call builds against.
+A call site that does not build after patch k and builds again after patch m means the series
+does not build at k: each such run of patches is its own finding. Sites that did not match before
+the series either are not the series' doing. Uses as a value (ops tables) and macros that wrap
 the function cannot be checked by counting arguments and are reported as such.
 """
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass, field
 from reviewbot.c.api import ApiChange, api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import Signature, extract
+from reviewbot.c.extract import FileFacts, Signature, extract
+from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, reaches, resolve
 from reviewbot.c.tree import TreeSource
 from reviewbot.model import Finding, Severity, Skipped
 
@@ -24,13 +28,13 @@ C_SUFFIXES = (".c", ".h")
 
 @dataclass
 class Contract:
-    """What callers of ``name`` must do after some patch: pass ``sig``'s arguments, or not call it."""
+    """Callers of ``name`` must build against the tree after ``patch``, which changed it."""
 
     name: str
-    sig: Signature | None  # None: the function is gone
+    sig: Signature | None  # None: the function is gone from the file that changed
     change: ApiChange
     patch: int
-    static_file: str | None = None  # a static function only has callers in its own file
+    old_static: bool = False  # the definition the patch changed was static (only its file could call it)
 
 
 @dataclass
@@ -47,65 +51,157 @@ class Problem:
 class CallCheck:
     problems: list[Problem] = field(default_factory=list)
     unchecked: list[Problem] = field(default_factory=list)
+    unsure: list[Problem] = field(default_factory=list)  # would not build if the call reaches the changed definition
 
 
-def _expected(sig: Signature) -> str:
-    return f"at least {sig.arity}" if sig.variadic else str(sig.arity)
+_NOT_DECLARING = {"return", "case", "goto", "else", "sizeof", "typeof", "do"}
 
 
-def _arity_ok(sig: Signature, given: int) -> bool:
-    if sig.variadic:
-        return given >= sig.arity
-    return given == sig.arity
+def shadowed(facts: FileFacts, data: bytes, caller: str | None, name: str, line: int) -> bool:
+    """Whether ``name`` at ``line`` is a parameter or local of the enclosing function (a function
+    pointer that happens to share the name), not the function of that name."""
+    if caller is None:
+        return False
+    fn = next((f for f in facts.functions if f.name == caller and f.start_line <= line <= f.end_line), None)
+    if fn is None:
+        return False
+    if any(p.name == name for p in fn.sig.params):
+        return True
+    body = data[fn.body_start:fn.body_end].decode("utf-8", "replace")
+    word = re.escape(name)
+    if re.search(r"\(\s*\*\s*" + word + r"\s*\)\s*\(", body):  # "int (*foo)(int);"
+        return True
+    for m in re.finditer(r"\b([A-Za-z_]\w*)[\s*]+" + word + r"\s*(?:=[^=]|;|,|\[)", body):
+        if m.group(1) not in _NOT_DECLARING:
+            return True
+    return False
+
+
+def _where(caller: str | None) -> str:
+    return f"{caller}()" if caller else "file scope"
+
+
+class Checker:
+    """The call sites of changed functions in one tree, each against what its name resolves to."""
+
+    def __init__(self, tree: TreeSource, cache: FactsCache):
+        self.tree, self.cache = tree, cache
+        self.includes = Includes(tree)
+
+    def check(self, contract: Contract) -> CallCheck:
+        result = CallCheck()
+        name = contract.name
+        res = resolve(name, self.tree, self.cache)
+        define = re.compile(rb"^\s*#\s*define\s+(\w+).*\b" + re.escape(name.encode()) + rb"\b", re.MULTILINE)
+        for path, facts in res.facts.items():
+            data = res.texts.get(path, b"")
+            seen: dict[tuple, int] = {}
+            for call in facts.calls:
+                if call.callee != name:
+                    continue
+                n = seen.get((call.caller, name), 0)
+                seen[(call.caller, name)] = n + 1
+                if shadowed(facts, data, call.caller, name, call.line):
+                    continue
+                key = (path, call.caller, name, n)
+                self._check_call(contract, res, path, facts, call, key, result)
+            self._check_prototypes(contract, res, path, facts, result)
+            for use in facts.values:
+                if use.function == name:
+                    result.unchecked.append(Problem((path, None, name, "value", use.field), path, use.line, None,
+                                                    name, f"{name} is stored in .{use.field}: its type must match "
+                                                          f"the member's, which reviewbot does not check"))
+            for m in define.finditer(data):
+                if m.group(1).decode() == name:
+                    continue  # the name's own macro: calls are checked through it
+                line = data.count(b"\n", 0, m.start()) + 1
+                result.unchecked.append(Problem((path, None, name, "macro", line), path, line, None, name,
+                                                f"a macro in {path} wraps {name}(): its users are not checked"))
+        return result
+
+    def _check_call(self, contract: Contract, res, path: str, facts: FileFacts, call, key, result: CallCheck) -> None:
+        name = contract.name
+        where = _where(call.caller)
+        nargs = len(call.args)
+        reachable = candidates(res, path)
+        if not reachable:
+            if self._reached_old(contract, path):
+                result.problems.append(Problem(key, path, call.line, call.caller, name,
+                                               f"{where} still calls {name}(), which patch {contract.patch} "
+                                               f"{contract.change.detail}"))
+            return
+        verdicts = [accepts(t, nargs, self.tree, self.cache, path) for t in reachable]
+        changed = [v for t, v in zip(reachable, verdicts) if t.file == contract.change.file]
+        if any(v.ok for v in verdicts):
+            if changed and not any(v.ok for v in changed):
+                bad = changed[0]
+                ok = next(v for v in verdicts if v.ok)
+                result.unsure.append(Problem(key, path, call.line, call.caller, name,
+                                             f"unsure: {where} calls {name}() {bad.why} after patch {contract.patch}, "
+                                             f"but it matches {ok.target.describe() if ok.target else 'another'}; "
+                                             f"which one this file is built with is not settled"))
+            return
+        bad = changed[0] if changed else verdicts[0]
+        text = self._mismatch_text(contract, where, nargs, bad)
+        if self._certain(res, path, facts, reachable):
+            result.problems.append(Problem(key, path, call.line, call.caller, name, text))
+        else:
+            result.unsure.append(Problem(key, path, call.line, call.caller, name,
+                                         f"unsure: {text}; {path} includes no header that declares {name}()"))
+
+    @staticmethod
+    def _mismatch_text(contract: Contract, where: str, nargs: int, verdict) -> str:
+        name = contract.name
+        target = verdict.target
+        if target is not None and target.sig is not None and not verdict.through:
+            n = "argument" if nargs == 1 else "arguments"
+            moved = "" if target.file == contract.change.file else f" at {target.file}:{target.line}"
+            return (f"{where} calls {name}() with {nargs} {n}; after patch {contract.patch} it takes "
+                    f"{expected(target.sig)} ({target.sig.render()}{moved})")
+        through = f" {verdict.through}" if verdict.through else ""
+        return f"{where} calls {name}(){through} {verdict.why} after patch {contract.patch}"
+
+    def _reached_old(self, contract: Contract, path: str) -> bool:
+        """Whether a call in ``path`` could reach the definition the patch removed or hid."""
+        old = contract.change
+        if contract.change.kind == "made-static":
+            return path != old.file
+        was_static = old.before is not None and contract.old_static
+        if was_static and path != old.file:
+            return False
+        return reaches(path, old.file)
+
+    def _certain(self, res, path: str, facts: FileFacts, reachable: list[Target]) -> bool:
+        """The call surely reaches what it was checked against: same file, its own prototype, or a
+        header it includes declares the name."""
+        name = res.name
+        if any(t.file == path for t in reachable) or any(p.sig.name == name for p in facts.prototypes):
+            return True
+        headers = {t.file for t in res.targets if t.in_header}
+        headers |= {p for p, f in res.facts.items() if p.endswith(".h") and any(q.sig.name == name
+                                                                                for q in f.prototypes)}
+        return not headers or self.includes.sees(path, headers) is not False
+
+    def _check_prototypes(self, contract: Contract, res, path: str, facts: FileFacts, result: CallCheck) -> None:
+        name = contract.name
+        for proto in facts.prototypes:
+            if proto.sig.name != name:
+                continue
+            defs = [t for t in candidates(res, path) if t.sig is not None]
+            if not defs or any(t.sig.arity == proto.sig.arity and t.sig.variadic == proto.sig.variadic for t in defs):
+                continue
+            target = next((t for t in defs if t.file == contract.change.file), None)
+            if target is None:
+                continue
+            result.problems.append(Problem(
+                (path, None, name, "prototype"), path, proto.line, None, name,
+                f"the prototype of {name}() still declares {proto.sig.arity} parameters; after patch "
+                f"{contract.patch} the definition takes {expected(target.sig)} ({target.sig.render()})"))
 
 
 def check_contract(contract: Contract, tree: TreeSource, cache: FactsCache) -> CallCheck:
     """Problems with the callers of one function in ``tree``."""
-    result = CallCheck()
-    name = contract.name
-    files = [contract.static_file] if contract.static_file else tree.grep_word(name)
-    define = re.compile(rb"^\s*#\s*define\s+\w+.*\b" + re.escape(name.encode()) + rb"\b", re.MULTILINE)
-    for path in files:
-        if not path.endswith(C_SUFFIXES):
-            continue
-        facts = cache.facts(tree, path)
-        if facts is None:
-            continue
-        seen: dict[tuple, int] = {}
-        for call in facts.calls:
-            if call.callee != name:
-                continue
-            n = seen.get((call.caller, name), 0)
-            seen[(call.caller, name)] = n + 1
-            key = (path, call.caller, name, n)
-            where = f"{call.caller}()" if call.caller else "file scope"
-            if contract.sig is None:
-                result.problems.append(Problem(key, path, call.line, call.caller, name,
-                                               f"{where} still calls {name}(), which patch {contract.patch} "
-                                               f"{contract.change.detail}"))
-            elif not _arity_ok(contract.sig, len(call.args)):
-                result.problems.append(Problem(
-                    key, path, call.line, call.caller, name,
-                    f"{where} calls {name}() with {len(call.args)} argument{'s' if len(call.args) != 1 else ''}; "
-                    f"after patch {contract.patch} it takes {_expected(contract.sig)} ({contract.sig.render()})"))
-        for proto in facts.prototypes:
-            if proto.sig.name == name and contract.sig is not None and (
-                    proto.sig.arity != contract.sig.arity or proto.sig.variadic != contract.sig.variadic):
-                result.problems.append(Problem(
-                    (path, None, name, "prototype"), path, proto.line, None, name,
-                    f"the prototype of {name}() still declares {proto.sig.arity} parameters; after patch "
-                    f"{contract.patch} the definition takes {_expected(contract.sig)} ({contract.sig.render()})"))
-        for use in facts.values:
-            if use.function == name:
-                result.unchecked.append(Problem((path, None, name, "value", use.field), path, use.line, None, name,
-                                                f"{name} is stored in .{use.field}: its type must match the "
-                                                f"member's, which reviewbot does not check"))
-        data = tree.read(path) or b""
-        for m in define.finditer(data):
-            line = data.count(b"\n", 0, m.start()) + 1
-            result.unchecked.append(Problem((path, None, name, "macro", line), path, line, None, name,
-                                            f"a macro in {path} wraps {name}(): its users are not checked"))
-    return result
+    return Checker(tree, cache).check(contract)
 
 
 def contracts_of_step(step: StepResult, index: int) -> list[Contract]:
@@ -121,12 +217,9 @@ def contracts_of_step(step: StepResult, index: int) -> list[Contract]:
         for api in api_changes(before, after, change.before, change.after):
             if not api.breaks_callers:
                 continue
-            static = None
-            if after is not None and api.kind != "removed":
-                fn = after.function(api.new_name or api.name)
-                static = path if fn is not None and fn.is_static and path.endswith(".c") else None
+            old = before.function(api.name) if before is not None else None
             sig = api.after if api.kind in ("params", "made-static") else None
-            contracts.append(Contract(api.name, sig, api, index, static))
+            contracts.append(Contract(api.name, sig, api, index, bool(old and old.is_static)))
     return _prefer_definitions(contracts)
 
 
@@ -140,41 +233,71 @@ def _prefer_definitions(contracts: list[Contract]) -> list[Contract]:
     return list(by_name.values())
 
 
+def _runs(present: set[int], applied: list[int]) -> list[tuple[int, int | None]]:
+    """(first patch, repairing patch or None) of each run of applied patches at which a site is broken."""
+    runs: list[tuple[int, int | None]] = []
+    start = None
+    for index in applied:
+        if index in present and start is None:
+            start = index
+        elif index not in present and start is not None:
+            runs.append((start, index))
+            start = None
+    if start is not None:
+        runs.append((start, None))
+    return runs
+
+
 def verify_series(steps: list[StepResult], cache: FactsCache,
                   first_patch: int = 1) -> tuple[list[Finding], list[Skipped], list[Contract]]:
     """Findings for every call site that does not match the API in force after each patch."""
     contracts: dict[str, Contract] = {}
-    history: dict[tuple, list[tuple[int, Problem]]] = {}
+    before_series: dict[str, set[tuple]] = {}  # per name: sites that did not match before it changed
+    history: dict[tuple, dict[int, Problem]] = {}
     unchecked: dict[tuple, tuple[int, Problem]] = {}
+    unsure: dict[tuple, tuple[int, Problem]] = {}
     all_contracts: list[Contract] = []
+    indexes: list[int] = []
+    previous: TreeSource | None = steps[0].tree_after.base if steps else None
     for offset, step in enumerate(steps):
         index = step.patch.index if step.patch.index else first_patch + offset
+        indexes.append(index)
         if not step.applied:
             continue
+        checker = Checker(step.tree_after, cache)
         for c in contracts_of_step(step, index):
+            if c.name not in before_series and previous is not None:
+                old = Checker(previous, cache).check(c)
+                before_series[c.name] = {p.key for p in old.problems} | {p.key for p in old.unsure}
             contracts[c.name] = c
             all_contracts.append(c)
         for contract in contracts.values():
-            check = check_contract(contract, step.tree_after, cache)
+            check = checker.check(contract)
+            known = before_series.get(contract.name, set())
             for p in check.problems:
-                history.setdefault(p.key, []).append((index, p))
+                if p.key not in known:
+                    history.setdefault(p.key, {}).setdefault(index, p)
+            for p in check.unsure:
+                if p.key not in known:
+                    unsure.setdefault(p.key, (index, p))
             for p in check.unchecked:
                 unchecked.setdefault(p.key, (index, p))
-    applied = [s.patch.index for s in steps if s.applied]
+        previous = step.tree_after
+    applied = [i for i, s in zip(indexes, steps) if s.applied]
     findings = []
     for seen in history.values():
-        first, problem = seen[0]
-        present = {i for i, _ in seen}
-        later = [i for i in applied if i > first]
-        repaired = next((i for i in later if i not in present), None)
-        if repaired is not None:
-            message = (f"{problem.text}: the series does not build at patch {first}; "
-                       f"patch {repaired} repairs it")
+        for first, repaired in _runs(set(seen), applied):
+            problem = seen[first]
+            if repaired is not None:
+                message = (f"{problem.text}: the series does not build at patch {first}; "
+                           f"patch {repaired} repairs it")
+            else:
+                message = f"{problem.text}: not updated anywhere in the series"
             hint = f"update this call in patch {first}, together with the API change"
-        else:
-            message = f"{problem.text}: not updated anywhere in the series"
-            hint = f"update this call in patch {first}, together with the API change"
-        findings.append(Finding(problem.file, problem.line, "RB-API-CALLER", Severity.ERROR, message, first, hint))
+            findings.append(Finding(problem.file, problem.line, "RB-API-CALLER", Severity.ERROR, message, first,
+                                    hint))
+    for index, problem in unsure.values():
+        findings.append(Finding(problem.file, problem.line, "RB-API-UNCHECKED", Severity.WARNING, problem.text, index))
     for index, problem in unchecked.values():
         findings.append(Finding(problem.file, problem.line, "RB-API-UNCHECKED", Severity.INFO, problem.text, index))
     findings.sort(key=lambda f: (f.patch or 0, f.file, f.line))
