@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from reviewbot.ingest.changelog_cover import is_commit_listing
 from reviewbot.ingest.mailinfo import looks_like_patch, split_patch_body
+from reviewbot.ingest.people import same_person
 from reviewbot.ingest.subject import SubjectInfo, parse_subject
 from reviewbot.ingest.thread import build_threads
 from reviewbot.ingest.trailers import merge_trailers, parse_trailers, reply_trailers
@@ -169,12 +170,14 @@ def _series_for_patch(entry: _Entry, parent_of: dict[str, str], entries: dict[st
             break  # replies to another version, or re-sends an index it has: a new series
         node = parent_of.get(node)
     for s in reversed(result):  # threading broken: the latest of the same version, size and sender
-        if fits(s) and _sender(s) == entry.msg.from_email.lower():
+        if fits(s) and same_person("", _sender(s), "", entry.msg.from_email):
             return s
     return None
 
 
 def _sender(s: Series) -> str:
+    """Who sent the series, as an address key: the cifs RFC series came through gmane with half of its
+    mails from "sjayaraman-l3A5Bk7waGM@public.gmane.org" and half from "sjayaraman@suse.de"."""
     msg = s.cover or (s.patches[0].message if s.patches else None)
     return msg.from_email.lower() if msg else ""
 
@@ -260,7 +263,8 @@ def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
 def _same_series(a: Series, b: Series) -> bool:
     """Versions of one series: different versions (or one of them applied) from the same sender
     (unknown when only replies to it are in the input), sharing the cover or a patch subject."""
-    if (a.version == b.version and a.applied == b.applied) or (_sender(a) and _sender(b) and _sender(a) != _sender(b)):
+    if (a.version == b.version and a.applied == b.applied) or (_sender(a) and _sender(b)
+                                                                  and not same_person("", _sender(a), "", _sender(b))):
         return False
     if a.cover and b.cover and a.subject.lower() == b.subject.lower():
         return True

@@ -11,16 +11,20 @@ import json
 import re
 from dataclasses import dataclass
 
-from reviewbot.model import Message, Series, Thread, Trailer, own_lines
+from reviewbot.ingest.mailinfo import looks_like_patch
+from reviewbot.ingest.people import display, same_person
+from reviewbot.model import Message, Series, Thread, Trailer
+from reviewbot.report.questions import Person, ThreadView, open_questions, questions, spun_off, subject_core
+from reviewbot.report.verdicts import verdict
 
-_QUESTION = re.compile(r"\?(?:\s|\)|$)")
-# A sentence opening the way questions do, for reviewers who end them with a full stop:
-# "Will it make sense to just add mkwrite parameter to vm_insert_mixed() ... (like insert_pfn())."
-_ASKING = re.compile(r"(?:^|[.!]\s+)(?:(?:why|how come|would|will|should|shouldn't|can|could) (?:it|this|that|we|you"
-                     r"|they|there|the)|(?:do|don't) (?:you|we|they)|(?:does|doesn't|did|is|isn't|are|aren't) "
-                     r"(?:it|this|that|there))\b", re.IGNORECASE)
+__all__ = ["questions", "summarize", "render_json", "render_text"]
+
 # Defects that change how a reader should weigh the summary, shown under the version.
 _NOTABLE_DEFECTS = ("cover letter recovered", "threaded by", "line breaks lost", "sender taken")
+# "On Mon, Mar 8, 2010 at 2:10 PM, Alexandre Bounine <abounine@tundra.com> wrote:": who wrote what a
+# reply quotes, the only trace of a patch's author when the patch itself is not in the input
+_ATTRIBUTION = re.compile(r"^(?:On .*?,\s*)?\"?([^\"<>,]+?(?:,[^\"<>]+)?)\"?\s*<([^<>\s]+@[^<>\s]+)>"
+                          r"\s*(?:=\s*)?wrote:?", re.MULTILINE)
 
 
 def _notable(defect: str) -> bool:
@@ -29,44 +33,17 @@ def _notable(defect: str) -> bool:
 
 @dataclass
 class _Replies:
-    """Every thread's messages by id and replies by parent, built once per summary."""
+    """Every thread's messages by id, replies by parent and parents, built once per summary."""
 
     by_id: dict[str, Message]
     children: dict[str, list[str]]
+    parent: dict[str, str]
 
     @classmethod
     def of(cls, threads: list[Thread]) -> _Replies:
-        return cls({m.msgid: m for t in threads for m in t.messages},
-                   {p: kids for t in threads for p, kids in t.children.items()})
-
-
-def _descendants(replies: _Replies, msgid: str) -> list[Message]:
-    by_id, children = replies.by_id, replies.children
-    out, stack = [], list(children.get(msgid, []))
-    while stack:
-        mid = stack.pop()
-        if mid in by_id:
-            out.append(by_id[mid])
-            stack.extend(children.get(mid, []))
-    return out
-
-
-def questions(msg: Message) -> list[str]:
-    """Paragraphs of a reply's own text (quotes and signature dropped) that ask something: they
-    end in a question mark or hold a sentence that does ("...VM_WRITE|VM_SHARED? If nothing else,
-    some comments might help."). Quoted as written."""
-    paragraphs, current = [], []
-    for line in own_lines(msg.body) + [""]:
-        if line.strip():
-            current.append(line.strip())
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    return [p for p in paragraphs if (_QUESTION.search(p) or _ASKING.search(p)) and not _is_attribution(p)]
-
-
-def _is_attribution(paragraph: str) -> bool:
-    return paragraph.lower().startswith("on ") and paragraph.rstrip().endswith("wrote:")
+        children = {p: kids for t in threads for p, kids in t.children.items()}
+        return cls({m.msgid: m for t in threads for m in t.messages}, children,
+                   {c: p for p, kids in children.items() for c in kids})
 
 
 def _review_trailers(trailers: list[Trailer]) -> list[Trailer]:
@@ -80,29 +57,87 @@ def _without(trailers: list[Trailer], already: list[Trailer]) -> list[Trailer]:
 
 
 def _same_person(a: Message, b: Message) -> bool:
-    """Same address, or the same display name: people write from several addresses, and archives
-    rewrite them (gmane's "dhowells-H+wXaHxf7aLQT0dZR+AlfA@public.gmane.org")."""
-    if a.from_email and a.from_email.lower() == b.from_email.lower():
-        return True
-    name_a, name_b = (" ".join(m.from_name.lower().replace('"', "").split()) for m in (a, b))
-    return bool(name_a) and name_a == name_b
+    return same_person(a.from_name, a.from_email, b.from_name, b.from_email)
+
+
+def _authors(s: Series) -> list[Person]:
+    """The series' author under every address it shows: cover and patch senders, in-body From:
+    lines, and for patches known only from replies, the person those replies quote."""
+    people = [Person(m.from_name, m.from_email) for m in [s.cover] + [p.message for p in s.patches] if m is not None]
+    for p in s.patches:
+        name, _, email = p.author.rpartition("<")
+        people.append(Person(name.strip().strip('"'), email.rstrip(">").strip()))
+    if not people:
+        ids = {m.msgid for m in s.comments}
+        for c in (c for c in s.comments if c.in_reply_to not in ids):  # replies to the patch itself
+            m = _ATTRIBUTION.search(c.body)
+            if m:
+                people.append(Person(m.group(1).strip(), m.group(2).strip()))
+                break
+    return people
+
+
+def _people(messages: list[Message]) -> list[str]:
+    """Each sender once, also when they wrote from two addresses; names quoted where they need it."""
+    seen: list[Message] = []
+    for m in messages:
+        if not any(_same_person(m, other) for other in seen):
+            seen.append(m)
+    return [display(m.from_name, m.from_email) for m in seen]
+
+
+def _iso(msg: Message) -> str | None:
+    return msg.date.isoformat() if msg.date else None
 
 
 def _series_summary(s: Series, replies_index: _Replies) -> dict:
-    author = (s.cover or (s.patches[0].message if s.patches else None))
-    # author None: the series itself is not in the input (known from replies only)
+    authors = _authors(s)
+
+    def is_author(m: Message) -> bool:
+        return any(same_person(m.from_name, m.from_email, p.name, p.email) for p in authors)
+
+    view = ThreadView(replies_index.by_id, replies_index.parent, replies_index.children)
+    subjects = {0: s.cover.subject if s.cover else s.subject}
+    subjects.update({p.index: p.subject for p in s.patches})
+    subjects.update(s.absent)
+
+    def topic_of(c: Message) -> str | None:
+        parent = replies_index.by_id.get(replies_index.parent.get(c.msgid, ""))
+        return subject_core(parent.subject) if parent is not None else subject_core(subjects.get(
+            s.comment_targets.get(c.msgid, 0), ""))
+
+    off_topic = spun_off(s.comments, view, topic_of)
+    on_topic = [c for c in s.comments if c.msgid not in off_topic]
     replies: dict[int, list[Message]] = {}
-    for c in s.comments:
+    for c in on_topic:
         if c.msgid in s.comment_targets:
             replies.setdefault(s.comment_targets[c.msgid], []).append(c)
-    open_questions = []
-    for c in s.comments:
-        if author is not None and _same_person(c, author):
+    verdicts = {c.msgid: v for c in on_topic
+                if not is_author(c) and (v := verdict(c, display(c.from_name, c.from_email)))}
+    asked = open_questions(on_topic, view, authors, is_author, _same_person, lambda m: m.msgid in verdicts, off_topic)
+    open_list = []
+    for c, q in asked:
+        index = s.comment_targets.get(c.msgid, 0)
+        open_list.append({"from": c.sender, "message": c.msgid, "question": q, "patch": index,
+                          "patch_subject": subjects.get(index, ""), "date": _iso(c)})
+    states: dict[int, dict] = {}
+    for c in on_topic:
+        v = verdicts.get(c.msgid)
+        if v is None:
             continue
-        for q in questions(c):
-            answered = author is not None and any(_same_person(d, author) for d in _descendants(replies_index, c.msgid))
-            if not answered:
-                open_questions.append({"from": c.sender, "message": c.msgid, "question": q})
+        index = s.comment_targets.get(c.msgid, 0)
+        for i in ([index] if index else [p.index for p in s.patches] + list(s.absent)):
+            states[i] = v.to_dict()  # thread order: the last word stands
+    revisions: dict[int, list[dict]] = {}
+    for c in on_topic:
+        if is_author(c) and looks_like_patch(c.body):
+            m = re.search(r"\bv(\d+)\b", c.subject + "\n" + c.body[:2000], re.IGNORECASE)
+            revisions.setdefault(s.comment_targets.get(c.msgid, 0), []).append(
+                {"from": c.sender, "date": _iso(c), "message": c.msgid, "version": int(m.group(1)) if m else None})
+    spun = [{"subject": c.subject, "from": c.sender, "date": _iso(c), "message": c.msgid,
+             "under": s.comment_targets.get(c.msgid, 0),
+             "replies": 1 + sum(1 for d in view.descendants(c.msgid) if d.msgid in off_topic)}
+            for c in s.comments if c.msgid in off_topic and replies_index.parent.get(c.msgid) not in off_topic]
     cover_given = _review_trailers(s.cover_trailers)
     cover_trailers = [{"name": t.name, "person": t.person, "applies_to": "all patches"} for t in cover_given]
 
@@ -116,7 +151,10 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
         "subject": p.subject,
         "patch_id": p.patch_id,
         "trailers": patch_trailers(p.trailers),
-        "replies": [m.sender for m in replies.get(p.index, [])],
+        "replies": _people(replies.get(p.index, [])),
+        "reply_count": len(replies.get(p.index, [])),
+        "state": states.get(p.index),
+        "revised_in_replies": revisions.get(p.index, []),
     } for p in s.patches]
     patches += [{
         "index": index,
@@ -124,7 +162,10 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
         "patch_id": None,
         "absent": True,
         "trailers": patch_trailers(s.absent_trailers.get(index, [])),
-        "replies": [m.sender for m in replies.get(index, [])],
+        "replies": _people(replies.get(index, [])),
+        "reply_count": len(replies.get(index, [])),
+        "state": states.get(index),
+        "revised_in_replies": revisions.get(index, []),
     } for index, subject in s.absent.items()]
     patches.sort(key=lambda p: p["index"])
     members = [m for m in [s.cover] + [p.message for p in s.patches] + s.comments if m is not None]
@@ -138,9 +179,11 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
         "missing": s.missing,
         "cover": s.cover.subject if s.cover else None,
         "cover_trailers": cover_trailers,
-        "cover_replies": [m.sender for m in replies.get(0, [])],
+        "cover_replies": _people(replies.get(0, [])),
+        "cover_reply_count": len(replies.get(0, [])),
         "patches": patches,
-        "open_questions": open_questions,
+        "open_questions": open_list,
+        "spun_off": spun,
         "notes": notes,
     }
 
@@ -184,6 +227,10 @@ def render_json(summary: list[dict]) -> str:
     return json.dumps({"series": summary}, indent=2, ensure_ascii=False) + "\n"
 
 
+def _on(date: str | None) -> str:
+    return f" on {date[:10]}" if date else ""
+
+
 def render_text(summary: list[dict], markdown: bool = False) -> str:
     h1, h2, bullet = ("## ", "### ", "- ") if markdown else ("", "  ", "    ")
     lines: list[str] = []
@@ -196,20 +243,32 @@ def render_text(summary: list[dict], markdown: bool = False) -> str:
             lines.append(f"{h1}{label}{newest}: {v['subject']} [{present}/{v['total']}, {state}]")
             lines.extend(f"{h2}note: {n}" for n in v.get("notes", []))
             if v["cover_replies"]:
-                lines.append(f"{h2}{len(v['cover_replies'])} repl{'y' if len(v['cover_replies']) == 1 else 'ies'} "
-                             f"to the cover letter: " + ", ".join(dict.fromkeys(v["cover_replies"])))
+                count = v.get("cover_reply_count", len(v["cover_replies"]))
+                lines.append(f"{h2}{count} repl{'y' if count == 1 else 'ies'} to the cover letter: "
+                             + ", ".join(v["cover_replies"]))
             if v["cover_trailers"]:
                 lines.append(f"{h2}on the cover letter, for every patch:")
                 lines.extend(f"{bullet}{t['name']}: {t['person']}" for t in v["cover_trailers"])
             for p in v["patches"]:
                 absent = " (not in the input: known from replies)" if p.get("absent") else ""
-                lines.append(f"{h2}[{p['index']}/{v['total']}] {p['subject']}{absent}")
+                carried = f" (carried over from v{p['carried_from']})" if p.get("carried_from") else ""
+                lines.append(f"{h2}[{p['index']}/{v['total']}] {p['subject']}{absent}{carried}")
                 for t in p["trailers"]:
                     lines.append(f"{bullet}{t['name']}: {t['person']}" + (" (cover letter)" if t["origin"] == "cover"
                                                                           else ""))
                 if p["replies"]:
-                    lines.append(f"{bullet}{len(p['replies'])} repl{'y' if len(p['replies']) == 1 else 'ies'}: "
-                                 + ", ".join(dict.fromkeys(p["replies"])))
+                    count = p.get("reply_count", len(p["replies"]))
+                    lines.append(f"{bullet}{count} repl{'y' if count == 1 else 'ies'}: " + ", ".join(p["replies"]))
+                for r in p.get("revised_in_replies", []):
+                    version = f"v{r['version']}" if r.get("version") else "a new version"
+                    lines.append(f"{bullet}{version} posted as a reply by {r['from']}" + _on(r["date"]))
+                if p.get("state"):
+                    st = p["state"]
+                    lines.append(f"{bullet}{st['state']} by {st['by']}{_on(st['date'])}: \"{st['said']}\"")
+            for t in v.get("spun_off", []):
+                where = f"[{t['under']}/{v['total']}]" if t["under"] else "the cover letter"
+                lines.append(f"{h2}spun off from {where}: \"{t['subject']}\" ({t['replies']} "
+                             f"repl{'y' if t['replies'] == 1 else 'ies'}, not counted above)")
             for key, change in v.items():
                 if key.startswith("changes_since_"):
                     parts = [f"{k.replace('_', ' ')} {len(change[k])}"
@@ -222,6 +281,7 @@ def render_text(summary: list[dict], markdown: bool = False) -> str:
             if v["open_questions"]:
                 lines.append(f"{h2}questions without an answer from the author:")
                 for q in v["open_questions"]:
-                    lines.append(f"{bullet}{q['from']}: {q['question']}")
+                    where = f"[{q['patch']}/{v['total']}]" if q.get("patch") else "[cover]"
+                    lines.append(f"{bullet}{where} {q['from']}{_on(q.get('date'))}: {q['question']}")
             lines.append("")
     return "\n".join(lines) if lines else "no series found\n"

@@ -1,0 +1,98 @@
+"""`reviewbot summary` on real threads of ../shared/corpus: open questions, applied states, one series
+per series, reply lists. Each test names the thread that shows the behaviour."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from reviewbot.cli import app
+from reviewbot.ingest.load import load_mail
+from reviewbot.report.summary import render_text, summarize
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def lkml(request):
+    from tests.conftest import CORPUS
+
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    data = load_mail(CORPUS / "notmuch/corpora/lkml")
+    return {g["versions"][-1]["subject"]: g for g in summarize(data.groups, data.threads)}
+
+
+def _version(lkml, subject):
+    return lkml[subject]["versions"][-1]
+
+
+def test_cifs_rfc_series_is_one_series_across_both_forms_of_the_senders_address(corpus):
+    result = runner.invoke(app, ["series", str(corpus / "notmuch/corpora/lkml"), "--format", "json"])
+    rows = [r for r in json.loads(result.output)["series"] if r["subject"].startswith("cifs")]
+    assert [(r["subject"], r["patches"], r["missing"]) for r in rows] == [
+        ("cifs: local caching support using FS-Cache", list(range(1, 11)), [])]
+
+
+def test_questions_answered_by_the_author_from_another_address_or_in_a_quote_are_not_open(lkml):
+    # cifs 05/10: "Is there an inode number or something?" is quoted and answered by Suresh Jayaraman
+    # in a reply to David Howells's next mail; 06/10: four questions between reviewers
+    assert _version(lkml, "cifs: local caching support using FS-Cache")["open_questions"] == []
+    # powerpc: the author answers as "Bounine, Alexandre" <Alexandre.Bounine@idt.com>
+    assert _version(lkml, "powerpc/85xx: Add MChk handler for SRIO port")["open_questions"] == []
+
+
+def test_open_questions_name_their_patch_and_a_split_request_is_one_question(lkml):
+    v = _version(lkml, "x86: move ioapic_irq_destination_types")
+    assert [(q["patch"], q["from"], q["date"][:10], q["question"][:40]) for q in v["open_questions"]] == [
+        (2, "Ingo Molnar <mingo@elte.hu>", "2011-02-14", "Cannot we use the CONFIG_X86_X2APIC Kcon"),
+        (3, "Ingo Molnar <mingo@elte.hu>", "2011-02-14", "Do you still want to do it? :-)"),
+        (5, "Ingo Molnar <mingo@elte.hu>", "2011-02-14", "Why not make the arch_disable_smp_suppor"),
+        (1, "Ingo Molnar <mingo@elte.hu>", "2011-02-14", "one very small request, while we are mov"),
+    ]
+    assert v["open_questions"][3]["question"].endswith("Something like: ... would be much more readable, right?")
+    assert v["open_questions"][0]["patch_subject"] == "x86: ifdef enable_IR_x2apic() out"
+    text = render_text([lkml["x86: move ioapic_irq_destination_types"]])
+    assert ("    [3/6] Ingo Molnar <mingo@elte.hu> on 2011-02-14: Do you still want to do it? :-)\n") in text
+
+
+def test_spun_off_subthread_is_its_own_topic_and_not_counted(lkml):
+    v = _version(lkml, "remove unnecessary semicolons")
+    p44 = v["patches"][43]
+    assert p44["reply_count"] == 13
+    assert v["spun_off"] == [{
+        "subject": "rfc: rewrite commit subject line for subsystem maintainer preference tool",
+        "from": "Joe Perches <joe@perches.com>", "date": "2010-11-16T06:51:17-08:00",
+        "message": "1289919077.28741.50.camel@Joe-Laptop", "under": 44, "replies": 21}]
+    assert v["open_questions"] == []  # "Something printfish would seem reasonable?" is in the spun-off thread
+
+
+def test_a_v2_posted_as_a_reply_is_mentioned(lkml):
+    p44 = _version(lkml, "remove unnecessary semicolons")["patches"][43]
+    assert p44["revised_in_replies"] == [{"from": "Joe Perches <joe@perches.com>", "date": "2010-11-15T09:09:17-08:00",
+                                          "message": "1289840957.16461.138.camel@Joe-Laptop", "version": 2}]
+
+
+def test_applied_dropped_and_deferred_per_patch_with_who_and_when(lkml):
+    patches = _version(lkml, "remove unnecessary semicolons")["patches"]
+    states = {p["index"]: (p["state"]["state"], p["state"]["by"], p["state"]["said"]) for p in patches if p["state"]}
+    assert states[2] == ("applied", "Michal Simek <monstr@monstr.eu>", "Applied.")
+    assert states[11] == ("applied", "Chris Ball <cjb@laptop.org>", "Pushed to mmc-next for .38, thanks.")
+    assert states[15] == ("dropped", "David Miller <davem@davemloft.net>", "Not applicable to net-next-2.6")
+    assert states[21] == ("deferred", "David Miller <davem@davemloft.net>", "I'll let the s390 folks take this one.")
+    assert states[44][:2] == ("applied", "Mark Brown <broonie@opensource.wolfsonmicro.com>")
+    assert 1 not in states and 36 not in states  # no reply, and an Acked-by only
+
+
+def test_one_person_at_two_addresses_once_and_names_with_commas_quoted(lkml):
+    cifs = _version(lkml, "cifs: local caching support using FS-Cache")
+    p6 = next(p for p in cifs["patches"] if p["index"] == 6)
+    assert [r for r in p6["replies"] if "Howells" in r] == ["David Howells <dhowells-H+wXaHxf7aLQT0dZR+AlfA@public.gmane.org>"]
+    p14 = _version(lkml, "remove unnecessary semicolons")["patches"][13]
+    assert p14["replies"] == ['"Rose, Gregory V" <gregory.v.rose@intel.com>', "David Miller <davem@davemloft.net>"]
+
+
+def test_a_diff_in_a_reply_is_not_a_question(corpus):
+    data = load_mail(corpus / "notmuch/corpora/indexing")
+    assert all(v["open_questions"] == [] for g in summarize(data.groups, data.threads) for v in g["versions"])
