@@ -88,7 +88,8 @@ def test_applied_dropped_and_deferred_per_patch_with_who_and_when(lkml):
 def test_one_person_at_two_addresses_once_and_names_with_commas_quoted(lkml):
     cifs = _version(lkml, "cifs: local caching support using FS-Cache")
     p6 = next(p for p in cifs["patches"] if p["index"] == 6)
-    assert [r for r in p6["replies"] if "Howells" in r] == ["David Howells <dhowells-H+wXaHxf7aLQT0dZR+AlfA@public.gmane.org>"]
+    assert [r for r in p6["replies"] if "Howells" in r] == [
+        "David Howells <dhowells-H+wXaHxf7aLQT0dZR+AlfA@public.gmane.org>"]
     p14 = _version(lkml, "remove unnecessary semicolons")["patches"][13]
     assert p14["replies"] == ['"Rose, Gregory V" <gregory.v.rose@intel.com>', "David Miller <davem@davemloft.net>"]
 
