@@ -8,7 +8,7 @@ from reviewbot.cli.app import app
 from reviewbot.errors import ReviewbotError
 
 # Modules that register commands on ``app``; a module not written yet is simply absent.
-COMMAND_MODULES = ("mail_cmds", "review_cmds", "rules_cmds", "report_cmds", "archive_cmds")
+COMMAND_MODULES = ("mail_cmds", "review_cmds", "rules_cmds", "report_cmds", "archive_cmds", "bot_cmds")
 
 for _name in COMMAND_MODULES:
     try:
