@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from reviewbot.pipeline import ReviewOptions, review_input
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, LINUX
 
 SERIES = FIXTURES / "series/insert-pfn-mkwrite"
 MINI = FIXTURES / "trees/mini-linux"
-LINUX = Path.home() / ".cache/reviewbot/linux-6.1"
 NO_CACHE = ReviewOptions(use_cache=False)
 
 

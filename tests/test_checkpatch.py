@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from reviewbot.checks.checkpatch import COMMIT_MESSAGE, dedupe, parse_output, run
 from reviewbot.model import Finding, Severity
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, LINUX
 
 
 def test_remarks_become_findings_with_type_as_rule():
@@ -33,9 +33,6 @@ def test_tree_without_checkpatch_is_skipped_not_failed(tmp_path):
     assert result.findings == []
     (skip,) = result.skipped
     assert skip.patch == 3 and "no scripts/checkpatch.pl" in skip.reason
-
-
-LINUX = __import__("pathlib").Path.home() / ".cache/reviewbot/linux-6.1"
 
 
 @__import__("pytest").mark.skipif(not (LINUX / "scripts/checkpatch.pl").is_file(),

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from reviewbot.c.extract import FileFacts, _collect, extract
 from reviewbot.c.parse import blank_annotations, parse
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, LINUX
 
 MINI = FIXTURES / "trees/mini-linux"
-LINUX = Path.home() / ".cache/reviewbot/linux-6.1"
 
 
 def _facts(rel: str) -> FileFacts:

@@ -12,10 +12,9 @@ from reviewbot.c.apply import apply_patch, apply_series
 from reviewbot.c.tree import DirTree, GitTree, OverlayTree, open_tree, safe_relpath
 from reviewbot.errors import UnsafePathError
 from reviewbot.model import Patch
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, LINUX
 
 MINI = FIXTURES / "trees/mini-linux"
-LINUX = Path.home() / ".cache/reviewbot/linux-6.1"
 
 DAX_PATCH = (FIXTURES / "apply/device-dax-insert-mixed.patch").read_text()
 
