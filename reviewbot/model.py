@@ -211,7 +211,7 @@ class Finding:
 
     file: str
     line: int
-    rule: str  # permanent id of the rule or analysis, e.g. "RB-API-CALLERS"
+    rule: str  # permanent id of the rule or analysis, e.g. "RB-API-CALLER"
     severity: Severity
     message: str
     patch: int | None = None  # index of the patch it concerns (None: whole series / tree)

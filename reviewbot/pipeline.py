@@ -21,6 +21,21 @@ from reviewbot.ingest.gitrange import range_base, series_from_git
 from reviewbot.ingest.load import load_mail
 from reviewbot.ingest.series import fill_partial_reroll
 from reviewbot.model import Finding, Review, Series, Severity, Skipped
+from reviewbot.registry import Check
+
+APPLY = Check(
+    id="RB-APPLY", severity=Severity.ERROR, scope="each patch",
+    title="A patch that does not apply, with the hunk.",
+    what="""Applies the series to its base in memory, patch by patch, the way git apply does (with offsets,
+        no fuzz); a patch or hunk that does not apply is reported with the hunk and the reason, and the
+        patch is not analysed.""",
+    why="""A series that does not apply to the tree it is meant for cannot be reviewed or merged; usually
+        it was written against another branch, or the mailer damaged it.""",
+    example="""
+        patch 2 does not apply: @@ -125,7 +125,7 @@ no match for the hunk's context""",
+    instead="""
+        git rebase the series on the tree it is meant for, or pass --base with the commit it was written on""",
+    fixtures=("apply",))
 
 
 @dataclass
@@ -206,9 +221,9 @@ def _apply_findings(steps: list[StepResult]) -> list[Finding]:
             if failed.hunk.startswith("@@ -"):
                 line = int(failed.hunk[4:].split(",")[0].split(" ")[0])
             where = f"{failed.hunk} " if failed.hunk else ""
-            out.append(Finding(failed.path or "(patch)", line, "RB-APPLY", Severity.ERROR,
-                               f"patch {step.patch.index} does not apply: {where}{failed.reason}",
-                               step.patch.index, "rebase the series on the tree it is meant for, or pass --base"))
+            out.append(APPLY.finding(failed.path or "(patch)", line,
+                                     f"patch {step.patch.index} does not apply: {where}{failed.reason}",
+                                     step.patch.index, "rebase the series on the tree it is meant for, or pass --base"))
     return out
 
 

@@ -1,20 +1,25 @@
-"""`reviewbot rules` lists every rule; `rules show ID` prints its documentation."""
+"""`reviewbot rules` lists every built-in check and every rule; `rules show ID` prints its documentation."""
 from __future__ import annotations
 
 from typer.testing import CliRunner
 
 from reviewbot.cli import app
-from reviewbot.rules.engine import load_rules, rule_docs
+from reviewbot.registry import declared, docs
+from reviewbot.rules.engine import load_rules
 
 runner = CliRunner()
 
 
-def test_rules_lists_every_rule_with_one_line():
+def test_rules_lists_every_check_and_rule_with_one_line():
     result = runner.invoke(app, ["rules"])
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert [line.split()[0] for line in lines] == [r.id for r in load_rules()]
-    assert "RB0001  warning  added-lines     New code calls BUG() or BUG_ON()." in lines
+    assert [line.split()[0] for line in lines] == [c.id for c in declared()] + [r.id for r in load_rules()]
+    assert {"RB-DECL-NODEF", "RB-DEF-NODECL", "RB-EXPORT-UNUSED", "RB-APPLY"} <= {line.split()[0] for line in lines}
+    rb0001 = next(line for line in lines if line.startswith("RB0001 "))
+    assert rb0001.split(None, 3)[1:] == ["warning", "added-lines", "New code calls BUG() or BUG_ON()."]
+    kdoc = next(line for line in lines if line.startswith("RB-KDOC-PARAMS "))
+    assert kdoc.split()[1] == "warning" and kdoc.index("warning") == rb0001.index("warning")
 
 
 def test_rules_show_prints_the_documentation():
@@ -25,6 +30,23 @@ def test_rules_show_prints_the_documentation():
     assert 'Fixes: b2770da64254 ("mm: add vm_insert_mixed_mkwrite()")' in result.output
 
 
-def test_rule_docs_feed_other_reports():
-    docs = rule_docs()
-    assert docs["RB0002"][0] == "A plain EXPORT_SYMBOL() where the file uses EXPORT_SYMBOL_GPL()."
+def test_rules_show_prints_a_built_in_checks_documentation_under_the_fixed_headings():
+    result = runner.invoke(app, ["rules", "show", "rb-export-unused"])
+    assert result.exit_code == 0
+    assert result.output.startswith("RB-EXPORT-UNUSED analysis (warning, added exports, tree-wide)\n\n"
+                                    "An EXPORT_SYMBOL of a new function that nothing outside its file uses.\n")
+    headings = [line for line in result.output.splitlines() if line.startswith("## ")]
+    assert headings == ["## What it does", "## Why is this bad?", "## Example", "## Use instead"]
+    assert result.output.endswith("Fixtures: fixtures/checks/unused-export\n")
+
+
+def test_rules_show_unknown_id_is_bad_input():
+    result = runner.invoke(app, ["rules", "show", "RB-NOPE"])
+    assert result.exit_code != 0 and "no check or rule RB-NOPE" in str(result.exception)
+
+
+def test_docs_feed_other_reports():
+    found = docs()
+    assert found["RB0002"][0] == "A plain EXPORT_SYMBOL() where the file uses EXPORT_SYMBOL_GPL()."
+    assert found["RB-DEF-NODECL"][0] == ("A new global function declared in no header, exported nowhere and used "
+                                         "only in its file.")

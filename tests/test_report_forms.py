@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from reviewbot.pipeline import ReviewOptions, review_input
+from reviewbot.registry import docs
 from reviewbot.report import email_reply, json_report, markdown, sarif, text
-from reviewbot.rules.engine import rule_docs
 from tests.conftest import FIXTURES, REPO
 
 SERIES = FIXTURES / "series/insert-pfn-mkwrite"
@@ -62,7 +62,7 @@ def test_json_validates_against_the_documented_schema(reviews):
 
 
 def test_sarif_validates_against_the_official_schema(reviews):
-    data = json.loads(sarif.render(reviews, rule_docs()))
+    data = json.loads(sarif.render(reviews, docs()))
     jsonschema.Draft4Validator(_schema("sarif-schema-2.1.0.json")).validate(data)
     run = data["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["RB-API-CALLER", "RB0001"]

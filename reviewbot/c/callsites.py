@@ -22,6 +22,43 @@ from reviewbot.c.extract import FileFacts, Signature, extract
 from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, reaches, resolve
 from reviewbot.c.tree import TreeSource
 from reviewbot.model import Finding, Severity, Skipped
+from reviewbot.registry import Check
+
+API_CALLER = Check(
+    id="RB-API-CALLER", severity=Severity.ERROR, scope="tree-wide, after every patch",
+    title="A call that does not match the API in force after a patch (tree-wide, after every patch: "
+          "bisectability).",
+    what="""After every patch of the series, every call site in the tree of every function the series
+        changes is checked against the function as it stands then: the number of arguments, and whether
+        it still exists. A broken call is reported at the patch that breaks it, with the patch that
+        repairs it, if any.""",
+    why="""Every caller of a changed function must follow in the same patch, or the series does not build
+        at every step and git bisect stops there; a caller never updated breaks the build for good.""",
+    example="""
+        -vm_fault_t vmf_insert_mixed(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn);
+        +vm_fault_t vmf_insert_mixed(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn,
+        +                bool mkwrite);
+        /* drivers/dax/device.c, unchanged: */
+            return vmf_insert_mixed(vmf->vma, vmf->address, pfn);""",
+    instead="""
+        /* the same patch updates every caller */
+            return vmf_insert_mixed(vmf->vma, vmf->address, pfn, false);""",
+    fixtures=("series/insert-pfn-mkwrite",))
+
+API_UNCHECKED = Check(
+    id="RB-API-UNCHECKED", severity=Severity.INFO, scope="tree-wide, after every patch",
+    title="Uses of a changed function that cannot be checked by counting arguments (ops tables, macros).",
+    what="""Lists the uses of a function the series changes that are not plain calls: stored in an ops
+        table or a function pointer, or called through a macro (info); and, as warnings, calls that
+        reviewbot cannot tie for sure to the changed function.""",
+    why="""A changed signature breaks these too, but only the compiler's type check sees it: a reviewer
+        checks them by hand.""",
+    example="""
+        static const struct vm_operations_struct dax_vm_ops = {
+            .fault = dax_fault,  /* dax_fault()'s parameters changed */""",
+    instead="""
+        /* change the member's type (and every other function stored there) in the same patch */""",
+    fixtures=())
 
 C_SUFFIXES = (".c", ".h")
 
@@ -294,11 +331,11 @@ def verify_series(steps: list[StepResult], cache: FactsCache,
             else:
                 message = f"{problem.text}: not updated anywhere in the series"
             hint = f"update this call in patch {first}, together with the API change"
-            findings.append(Finding(problem.file, problem.line, "RB-API-CALLER", Severity.ERROR, message, first,
-                                    hint))
+            findings.append(API_CALLER.finding(problem.file, problem.line, message, first, hint))
     for index, problem in unsure.values():
-        findings.append(Finding(problem.file, problem.line, "RB-API-UNCHECKED", Severity.WARNING, problem.text, index))
+        findings.append(API_UNCHECKED.finding(problem.file, problem.line, problem.text, index,
+                                              severity=Severity.WARNING))
     for index, problem in unchecked.values():
-        findings.append(Finding(problem.file, problem.line, "RB-API-UNCHECKED", Severity.INFO, problem.text, index))
+        findings.append(API_UNCHECKED.finding(problem.file, problem.line, problem.text, index))
     findings.sort(key=lambda f: (f.patch or 0, f.file, f.line))
     return findings, [], all_contracts

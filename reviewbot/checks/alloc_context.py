@@ -24,8 +24,29 @@ from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import CallSite, FileFacts
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-ALLOC-CONTEXT"
+CHECK = Check(
+    id=RULE, severity=Severity.WARNING, scope="added lines",
+    title="A sleeping or filesystem-recursing allocation under a spinlock, a journal handle, a filesystem "
+          "lock or in a fault handler.",
+    what="""On every line a patch adds inside a function, checks the allocation flags and sleeping calls
+        against what the function holds at that point (spinlocks, RCU or preempt-off sections, journal
+        handles, freeze protection, filesystem locks, being a page-fault handler), read from the calls
+        above the line in the same body. Under a spinlock it is an error.""",
+    why="""A GFP_KERNEL allocation may sleep, which is a bug in atomic context; and it may enter the
+        filesystem to reclaim memory, which deadlocks when the caller already holds that filesystem's
+        locks or a journal handle.""",
+    example="""
+        ptep = get_locked_pte(mm, addr, &ptl);
+        entry = kmalloc(sizeof(*entry), GFP_KERNEL);""",
+    instead="""
+        entry = kmalloc(sizeof(*entry), GFP_KERNEL);  /* before taking the lock */
+        ptep = get_locked_pte(mm, addr, &ptl);
+        /* or GFP_ATOMIC under the lock, GFP_NOFS / memalloc_nofs_save() under filesystem locks */""",
+    fixtures=("checks/alloc-context",))
+
 _FAULT_NAME = re.compile(r"(_fault|_page_mkwrite|_pfn_mkwrite)$")
 _FAULT_FIELDS = {"fault", "huge_fault", "page_mkwrite", "pfn_mkwrite", "map_pages"}
 

@@ -11,8 +11,26 @@ from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-ASYMMETRIC"
+CHECK = Check(
+    id=RULE, severity=Severity.INFO, scope="changed functions",
+    title="One of a pair of sibling functions (_pte/_pmd, _read/_write...) changed, the other not.",
+    what="""When a patch changes the calls a function makes (adds or removes a callee) and its sibling in
+        the same file (``*_pte_fault``/``*_pmd_fault``, ``*_read``/``*_write``, ``*_lock``/``*_unlock``...)
+        does not change at all, points at the sibling.""",
+    why="""Kernel code keeps parallel paths side by side; a fix made on one path and not the other is a
+        common way for a bug to survive review. Sometimes the sibling rightly stays as it is: this is a
+        question, not a verdict.""",
+    example="""
+        static vm_fault_t __dev_dax_pte_fault(...)
+        +    dev_warn_ratelimited(dev, "...");
+        /* __dev_dax_pmd_fault() unchanged */""",
+    instead="""
+        /* make the same change in __dev_dax_pmd_fault(), or say in the commit message why not */""",
+    fixtures=("checks/asymmetric-paths",))
+
 PAIRS = [("_pte", "_pmd"), ("_pmd", "_pud"), ("_read", "_write"), ("_lock", "_unlock"), ("_get", "_put"),
          ("_enable", "_disable"), ("_start", "_stop"), ("_alloc", "_free"), ("_init", "_exit"),
          ("_suspend", "_resume"), ("_map", "_unmap"), ("_load", "_store")]

@@ -15,8 +15,24 @@ from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-DERIVABLE-PARAM"
+CHECK = Check(
+    id=RULE, severity=Severity.WARNING, scope="changed functions, tree-wide callers",
+    title="A parameter every caller passes as a member of another (f(vmf->vma, vmf)).",
+    what="""For every function a patch adds or whose parameters it changes, reads the call sites after
+        the patch; when every call passes, for one parameter, a member of what it passes for another
+        (or a local the caller set from that member), reports the parameter.""",
+    why="""The parameter adds nothing the callee cannot read itself, and lets the two disagree; reviewers
+        ask for it to go before the function gains more callers.""",
+    example="""
+        static vm_fault_t dax_insert_pfn(struct vm_area_struct *vma, struct vm_fault *vmf, ...);
+        return dax_insert_pfn(vmf->vma, vmf, pfn, true);""",
+    instead="""
+        static vm_fault_t dax_insert_pfn(struct vm_fault *vmf, ...);  /* reads vmf->vma */""",
+    fixtures=("checks/derivable-params",))
+
 MIN_CALLS = 2  # one call site is not a habit
 MAX_STRUCT_HEADERS = 40
 

@@ -14,8 +14,26 @@ from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-KDOC-PARAMS"
+CHECK = Check(
+    id=RULE, severity=Severity.WARNING, scope="changed functions",
+    title="A kernel-doc comment that no longer describes the parameters the patch gives the function.",
+    what="""For a function whose parameters a patch adds, removes or renames (or a function it adds),
+        compares the ``@name:`` lines of the /** comment right above it with its parameters.""",
+    why="""scripts/kernel-doc warns at build time with W=1, and the generated documentation lies;
+        reviewers want the comment updated in the same patch.""",
+    example="""
+        /**
+         * vmf_insert_pfn_prot - insert single pfn into user vma with specified pgprot
+         * @vma: user vma to map to
+         */
+        vm_fault_t vmf_insert_pfn_prot(struct vm_area_struct *vma, ..., bool mkwrite)""",
+    instead="""
+         * @mkwrite: whether to insert a writable entry""",
+    fixtures=("checks/kernel-doc",))
+
 _PARAM_DOC = re.compile(r"^\s*\*\s*@(\w+|\.\.\.)\s*:", re.MULTILINE)
 
 

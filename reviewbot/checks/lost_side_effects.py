@@ -19,8 +19,26 @@ from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-LOST-EFFECT"
+CHECK = Check(
+    id=RULE, severity=Severity.WARNING, scope="changed functions",
+    title="A changed function that no longer reaches a callee with an effect (mtime, dirtying, unlock...).",
+    what="""For every function a patch changes, compares the callees it reaches before and after the
+        patch (directly and through the static functions of its file); a callee with an effect
+        (updating mtime, dirtying, unlocking, dropping a reference, notifying) reached before and not
+        any more is reported with the path that used to reach it.""",
+    why="""A refactoring that skips the old path often drops a side effect nobody wrote down: a write
+        fault that no longer updates the file's mtime, an error path that no longer unlocks.""",
+    example="""
+        -    file_update_time(vmf->vma->vm_file);
+            result = dax_iomap_fault(vmf, pe_size, &pfn, NULL, &ext4_iomap_ops);""",
+    instead="""
+            if (write)
+                file_update_time(vmf->vma->vm_file);  /* kept, or moved to a helper it still calls */""",
+    fixtures=("checks/lost-side-effects",))
+
 MAX_DEPTH = 3
 
 

@@ -24,8 +24,29 @@ from reviewbot.c.extract import FunctionDef
 from reviewbot.c.parse import blank_annotations, parse
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-NEAR-DUP"
+CHECK = Check(
+    id=RULE, severity=Severity.WARNING, scope="added functions, tree-wide",
+    title="A new function that is a near copy of an existing one (same file, directory, callers of the "
+          "same callees, and anywhere in an indexed tree), with the tokens that differ.",
+    what="""Compares every function a patch adds, token by token, with the functions of its file, of its
+        directory, of the files calling the same distinctive callees and, when the tree is indexed, with
+        its closest fingerprints anywhere; a near match is reported with the twin and the exact tokens
+        that differ. A static twin in another directory is a remark (info).""",
+    why="""Two copies drift apart: the next fix lands in one of them. Maintainers ask for a parameter on
+        the existing function instead of a near copy.""",
+    example="""
+        vm_fault_t vmf_insert_mixed_mkwrite(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn)
+        {
+            return __vm_insert_mixed(vma, addr, pfn, vma->vm_page_prot, true);
+        }""",
+    instead="""
+        vm_fault_t vmf_insert_mixed(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn,
+                        bool mkwrite)""",
+    fixtures=("checks/near-duplicate",))
+
 MIN_TOKENS = 8  # shorter bodies ("return x;") are alike by nature
 MIN_RATIO = 0.85
 MAX_DIFFERENCES = 3

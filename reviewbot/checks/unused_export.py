@@ -11,8 +11,23 @@ from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
+from reviewbot.registry import Check
 
 RULE = "RB-EXPORT-UNUSED"
+CHECK = Check(
+    id=RULE, severity=Severity.WARNING, scope="added exports, tree-wide",
+    title="An EXPORT_SYMBOL of a new function that nothing outside its file uses.",
+    what="""For every function a patch both adds and exports, searches the tree after the patch for a
+        use outside the defining file (calls, or storing it as a value), headers that only declare it
+        aside.""",
+    why="""An export is ABI for out-of-tree modules and a maintenance promise; maintainers ask for the
+        first modular user in the same series.""",
+    example="""
+        +vm_fault_t vmf_insert_mixed_wrprotect(...) { ... }
+        +EXPORT_SYMBOL(vmf_insert_mixed_wrprotect);  /* no caller anywhere */""",
+    instead="""
+        /* export it in the patch that adds its first user in another module */""",
+    fixtures=("checks/unused-export",))
 
 
 def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:

@@ -51,9 +51,9 @@ def render(reviews, format: ReviewFormat, output: Path | None) -> None:
     elif format is ReviewFormat.markdown:
         _write(markdown.render(reviews), output)
     elif format is ReviewFormat.sarif:
-        from reviewbot.rules.engine import rule_docs
+        from reviewbot.registry import docs
 
-        _write(sarif.render(reviews, rule_docs()), output)
+        _write(sarif.render(reviews, docs()), output)
     elif format is ReviewFormat.email:
         if output is None:
             raise InputError("--format email needs -o FILE (an mbox) or -o DIR (an existing directory: a maildir)")

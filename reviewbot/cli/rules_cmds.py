@@ -19,18 +19,18 @@ def rules(
     action: str = typer.Argument(None, help="'show' to print one rule's documentation"),
     rule_id: str = typer.Argument(None, metavar="ID"),
 ) -> None:
-    """List every review rule (id, severity, scope, one line), or `rules show ID` for its documentation."""
-    from reviewbot.rules.engine import load_rules
+    """List every check and rule (id, default severity, what it looks at, one line), or `rules show ID`
+    for its documentation."""
+    from reviewbot.registry import entries
+    from reviewbot.report.rules_doc import render_list, render_show
 
-    loaded = load_rules()
+    known = entries()
     if action is None:
-        for r in loaded:
-            typer.echo(f"{r.id}  {r.severity.value:<7}  {r.scope:<14}  {r.summary}")
+        typer.echo(render_list(known), nl=False)
         return
     if action != "show" or not rule_id:
         raise InputError("usage: reviewbot rules [show ID]")
-    rule = next((r for r in loaded if r.id.lower() == rule_id.lower()), None)
-    if rule is None:
-        raise InputError(f"no rule {rule_id}; 'reviewbot rules' lists them")
-    typer.echo(f"{rule.id} {rule.name} ({rule.severity.value}, {rule.scope})\n")
-    typer.echo(rule.doc)
+    entry = next((e for e in known if e.id.lower() == rule_id.lower()), None)
+    if entry is None:
+        raise InputError(f"no check or rule {rule_id}; 'reviewbot rules' lists them")
+    typer.echo(render_show(entry), nl=False)

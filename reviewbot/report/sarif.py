@@ -1,4 +1,5 @@
-"""SARIF 2.1.0 output, for code-scanning dashboards; rules carry their documentation from rules/."""
+"""SARIF 2.1.0 output, for code-scanning dashboards. Rule metadata is the documentation the built-in
+checks declare (reviewbot.registry) and the rules of rules/ carry, passed in by the caller."""
 from __future__ import annotations
 
 import json
@@ -8,28 +9,18 @@ from reviewbot.model import Review, Severity
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-# Analyses that are code, not rule files: their one-line documentation.
-BUILTIN_DOCS = {
-    "RB-API-CALLER": ("A call site does not match the API in force after a patch of the series.",
-                      "Every caller of a changed function must follow in the same patch, or the series "
-                      "does not build at every step (git bisect)."),
-    "RB-API-UNCHECKED": ("A use of a changed function that reviewbot cannot check by counting arguments.",
-                         "Functions stored in ops tables or wrapped by macros: check them by hand."),
-    "RB-APPLY": ("A patch does not apply to the base tree.", "Rebase the series, or name the right --base."),
-    "RB-NEAR-DUP": ("A new function is a near copy of an existing one.",
-                    "Add a parameter to the existing function instead of a near-duplicate helper."),
-}
 
 
 def render(reviews: list[Review], rule_docs: dict[str, tuple[str, str]] | None = None) -> str:
-    docs = {**BUILTIN_DOCS, **(rule_docs or {})}
+    """``rule_docs``: id -> (one line, documentation in markdown), from reviewbot.registry.docs()."""
+    docs = rule_docs or {}
     used = sorted({f.rule for r in reviews for f in r.findings})
     rules = []
     for rule_id in used:
         short, full = docs.get(rule_id, (rule_id, ""))
         entry = {"id": rule_id, "shortDescription": {"text": short}}
         if full:
-            entry["fullDescription"] = {"text": full.splitlines()[0] if full else short}
+            entry["fullDescription"] = {"text": _first_paragraph(full) or short}
             entry["help"] = {"text": full, "markdown": full}
         rules.append(entry)
     index = {rule_id: n for n, rule_id in enumerate(used)}
@@ -59,3 +50,12 @@ def render(reviews: list[Review], rule_docs: dict[str, tuple[str, str]] | None =
         run["versionControlProvenance"] = [{"repositoryUri": Path(reviews[0].tree or ".").resolve().as_uri(),
                                             "revisionId": reviews[0].base}]
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
+def _first_paragraph(doc: str) -> str:
+    """The first paragraph of a markdown documentation that is not a heading ("What it does")."""
+    for block in doc.split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        if lines:
+            return " ".join(line.strip() for line in lines)
+    return ""

@@ -216,7 +216,3 @@ def _finding(rule: Rule, path: str, line: int, patch: Patch, values: dict[str, s
         message = rule.message
     return Finding(path, line, rule.id, rule.severity, message, patch.index, rule.hint)
 
-
-def rule_docs(rules: list[Rule] | None = None) -> dict[str, tuple[str, str]]:
-    """id -> (one line, full documentation in markdown), for SARIF and `reviewbot rules show`."""
-    return {r.id: (r.summary, r.doc) for r in (rules if rules is not None else load_rules())}

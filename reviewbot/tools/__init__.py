@@ -1,0 +1,1 @@
+"""Maintenance tools for reviewbot's own sources (run with python -m), not part of a review."""
