@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewbot.registry import declared
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.wheel
@@ -101,12 +102,15 @@ def test_readme_first_command_with_the_installed_cli(installed):
 def test_wheel_and_sdist_carry_every_rule_and_the_env_still_overrides(installed):
     proc = _run(installed, "reviewbot", "rules")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(line.split()[0] for line in proc.stdout.splitlines()) == _rule_ids(REPO / "rules")
+    listed = [line.split()[0] for line in proc.stdout.splitlines()]
+    builtin = [c.id for c in declared()]  # `rules` lists the built-in checks first, then the pack
+    assert listed[:len(builtin)] == builtin
+    assert sorted(listed[len(builtin):]) == _rule_ids(REPO / "rules")
     own = installed["work"] / "site-rules"
     own.mkdir(exist_ok=True)
     shutil.copy(next((REPO / "rules").rglob("RB0001-*.yaml")), own)
     proc = _run(installed, "reviewbot", "rules", env={**installed["env"], "REVIEWBOT_RULES": str(own)})
-    assert [line.split()[0] for line in proc.stdout.splitlines()] == ["RB0001"], proc.stderr
+    assert [line.split()[0] for line in proc.stdout.splitlines()] == [*builtin, "RB0001"], proc.stderr
     import tarfile
 
     with tarfile.open(installed["sdist"]) as sdist:
