@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from reviewbot.errors import InputError
+from reviewbot.gitcmd import popen_git, run_git
 from reviewbot.ingest.mailread import MAX_INPUT_BYTES, mbox_message, mbox_spans
 
 # Deliveries are renamed into new/ after they were written: a file written this long before the
@@ -207,33 +208,16 @@ class PublicInbox(Inbox):
                     yield InboxItem(f"{epoch}:{commit}", raw, f"{repo.name} {commit}")
 
 
-# The one git function (reviewbot/gitcmd.py) is being written; until it is on main these two calls
-# carry its rules themselves: no user or system config that runs programs, no hooks, no pager.
-_SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.pager=cat",
-                "-c", "diff.external=", "-c", "protocol.allow=never")
-
-
-def _git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    return env
-
-
-def _git(repo: Path, *args: str) -> list[str]:
-    return ["git", *_SAFE_CONFIG, f"--git-dir={repo}", *args]
-
-
 def _rev_list(repo: Path, since: str | None) -> list[str] | None:
     """Commits of the epoch's master after ``since``, oldest first; None when ``since`` is unknown."""
     head = "refs/heads/master"
     spec = [f"^{since}", head] if since else [head]
-    proc = subprocess.run(_git(repo, "rev-list", "--reverse", "--end-of-options", *spec, "--"),
-                          capture_output=True, env=_git_env())
+    proc = run_git(repo, "rev-list", "--reverse", revs=spec, paths=[], check=False)
     if proc.returncode != 0:
         if since is not None:
             return None
         # an epoch made but not written to yet has no master
-        empty = subprocess.run(_git(repo, "rev-parse", "--verify", "-q", head), capture_output=True, env=_git_env())
+        empty = run_git(repo, "rev-parse", "--verify", "-q", head, check=False)
         if empty.returncode != 0:
             return []
         raise InputError(f"{repo}: git rev-list failed: {proc.stderr.decode(errors='replace').strip()}")
@@ -244,8 +228,8 @@ class _BlobReader:
     """``git cat-file --batch``: one process for an epoch's blobs, read in order."""
 
     def __init__(self, repo: Path):
-        self.proc = subprocess.Popen(_git(repo, "cat-file", "--batch"), stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+        self.proc = popen_git(repo, "cat-file", "--batch", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)
 
     def __enter__(self) -> _BlobReader:
         return self
