@@ -184,6 +184,8 @@ class Series:
     absent: dict[int, str] = field(default_factory=dict)
     absent_trailers: dict[int, list[Trailer]] = field(default_factory=dict)  # given in those replies
     comment_targets: dict[str, int] = field(default_factory=dict)  # comment msgid -> patch index (0: cover)
+    # A partial re-roll completed from older versions (b4's "[PATCH v2->v3 1/2]"): index -> version
+    carried_from: dict[int, int] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[int]:

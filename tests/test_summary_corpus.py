@@ -97,3 +97,65 @@ def test_one_person_at_two_addresses_once_and_names_with_commas_quoted(lkml):
 def test_a_diff_in_a_reply_is_not_a_question(corpus):
     data = load_mail(corpus / "notmuch/corpora/indexing")
     assert all(v["open_questions"] == [] for g in summarize(data.groups, data.threads) for v in g["versions"])
+
+
+def _summary_json(path) -> list[dict]:
+    result = runner.invoke(app, ["summary", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["series"]
+
+
+def test_reply_only_bare_patch_is_a_series_known_from_replies_and_asides_after_pushed_are_not_open(corpus):
+    """notmuch's list: Carl Worth answers "[notmuch] [PATCH] Older versions of install do not support -C."
+    (no "Re:", the patch itself not in the corpus) with "Thanks, Jan. This is pushed now. And did I say
+    welcome to notmuch yet?"."""
+    groups = _summary_json(corpus / "notmuch/corpora/default")
+    by_subject = {g["versions"][-1]["subject"]: g["versions"][-1] for g in groups}
+    v = by_subject["Older versions of install do not support -C."]
+    assert (v["total"], v["missing"], v["patches"][0]["absent"]) == (1, [1], True)
+    assert v["patches"][0]["state"]["state"] == "applied"
+    assert v["patches"][0]["state"]["said"] == "This is pushed now."
+    assert v["open_questions"] == []
+    numbered = by_subject["Close message file after parsing message headers"]  # "[PATCH 1/2]", same shape
+    assert (numbered["total"], numbered["missing"], numbered["patches"][0]["absent"]) == (2, [1, 2], True)
+    assert numbered["patches"][0]["state"]["said"].startswith(
+        "Once I finally got back on the ground again, I pushed out a revised version of your patch")
+    foo = {g["versions"][-1]["subject"]: g["versions"][-1]
+           for g in _summary_json(corpus / "notmuch/corpora/default/foo")}
+    pushed = foo["Close message file after parsing message headers"]["patches"][0]["state"]  # another copy
+    assert pushed["said"] == "I've pushed both of them out now."
+    assert "Working with Maildir storage?" not in by_subject  # a discussion, not a patch
+
+
+def test_maintainers_usual_applied_forms_in_patchew_threads(corpus):
+    data = corpus / "patchew/data"
+    (mips,) = _summary_json(data / "0003-single-patch-reviewed.mbox")
+    assert mips["versions"][-1]["patches"][0]["state"]["said"] == "Applied to target-mips queue."
+    (block,) = _summary_json(data / "0004-multiple-patch-reviewed.mbox")
+    states = [p["state"] for p in block["versions"][-1]["patches"]]
+    assert [(s["state"], s["by"]) for s in states] == [("applied", "Max Reitz <mreitz@redhat.com>")] * 2
+    assert states[0]["said"].startswith("Thanks, applied to my block tree for 2.7")
+
+
+def test_supersedes_links_versions_with_different_subjects(corpus):
+    """patchew 0032: Kevin Wolf's reply to v6 says "Supersedes: <v5's cover>"; patchew's own tests make v6
+    obsolete v5 (EXPECTED.md); 0031: a pull request's second try supersedes the first."""
+    (group,) = _summary_json(corpus / "patchew/data/0032-supersedes-separate.mbox")
+    assert [v["version"] for v in group["versions"]] == [5, 6] and group["newest"] == 6
+    text = runner.invoke(app, ["summary", str(corpus / "patchew/data/0032-supersedes-separate.mbox")]).output
+    assert text.count("(newest)") == 1 and "v6 (newest): blockdev: Fix AioContext handling" in text
+    result = runner.invoke(app, ["series", str(corpus / "patchew/data/0031-supersedes-embedded.mbox")])
+    assert result.output.splitlines()[0] == "v1 pull request (superseded): Migration pull patches"
+
+
+def test_partial_reroll_is_described_alike_by_series_summary_and_trailers(corpus):
+    mbox = str(corpus / "b4/samples/trailers-followup-partial-reroll.mbox")
+    series = runner.invoke(app, ["series", mbox]).output.splitlines()
+    assert series[2] == "v3 2/2 complete (partial re-roll: 1 from v2): Simple test 2"
+    (group,) = _summary_json(mbox)
+    v3 = group["versions"][-1]
+    assert (v3["missing"], [p.get("carried_from") for p in v3["patches"]]) == ([], [2, None])
+    cover_reviewer = ("Reviewed-by", "Coverletter Reviewer1 <followup-reviewer1@example.com>", "cover")
+    assert all(cover_reviewer in [(t["name"], t["person"], t["origin"]) for t in p["trailers"]] for p in v3["patches"])
+    trailers = runner.invoke(app, ["trailers", mbox]).output.splitlines()
+    assert "  [v2->v3 1/2] Simple test 1" in trailers and "  [2/2] Simple test 2" in trailers

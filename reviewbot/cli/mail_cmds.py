@@ -61,6 +61,8 @@ def trailers(
         for p in patches_with_trailers(s):
             applied = [t for t in p.trailers if not t.mismatch and t.is_person]
             entry = {"index": p.index, "subject": p.subject, "trailers": [_trailer_dict(t) for t in applied]}
+            if p.index in s.carried_from:
+                entry["carried_from"] = s.carried_from[p.index]
             utility = [t for t in p.trailers if not t.is_person]  # Fixes:, Link:, ... name no person
             if utility:
                 entry["other_trailers"] = [_trailer_dict(t) for t in utility]
@@ -80,7 +82,8 @@ def trailers(
     for s in out:
         typer.echo(f"v{s['series']['version']}: {s['series']['subject']}")
         for p in s["patches"]:
-            typer.echo(f"  [{p['index']}/{s['series']['total']}] {p['subject']}")
+            carried = f"v{p['carried_from']}->v{s['series']['version']} " if p.get("carried_from") else ""
+            typer.echo(f"  [{carried}{p['index']}/{s['series']['total']}] {p['subject']}")
             for t in p.get("other_trailers", []):
                 typer.echo(f"      {t['name']}: {t['person']}")
             for t in p["trailers"]:
@@ -100,13 +103,15 @@ def series(
 ) -> None:
     """The series found in a mailbox: version, patches present, missing ones, cover, trailers."""
     from reviewbot.ingest.load import load_mail
+    from reviewbot.ingest.series import versions_with_reroll_filled
 
     with stderr_progress("reading mail") as update:
         data = load_mail(mbox, update)
     _skipped_note(data)
     rows = []
     for group in data.groups:
-        for s in group.versions:
+        versions = versions_with_reroll_filled(group)
+        for s in versions:
             rows.append({
                 "subject": s.subject,
                 "version": s.version,
@@ -117,7 +122,8 @@ def series(
                 "cover": s.cover.subject if s.cover else None,
                 "trailers": sum(len(p.trailers) for p in s.patches) + len(s.cover_trailers),
                 "replies": len(s.comments),
-                "newest": s is group.newest,
+                "newest": s is versions[-1],
+                "carried_from": {str(i): v for i, v in s.carried_from.items()},
                 "pull_request": s.is_pull_request,
                 "base_commit": s.base_commit,
                 "source": s.source,
@@ -131,6 +137,8 @@ def series(
     for r in rows:
         state = "complete" if not r["missing"] else "missing " + ",".join(map(str, r["missing"]))
         kind = "pull request" if r["pull_request"] else f"{len(r['patches'])}/{r['total']} {state}"
+        if r["carried_from"]:  # b4's "[PATCH v2->v3 1/2]"
+            kind += " (partial re-roll: " + ", ".join(f"{i} from v{v}" for i, v in r["carried_from"].items()) + ")"
         newest = "" if r["newest"] else " (superseded)"
         typer.echo(f"v{r['version']} {kind}{newest}: {r['subject']}")
         typer.echo(f"    cover: {r['cover'] or '-'}; trailers: {r['trailers']}; replies: {r['replies']}")

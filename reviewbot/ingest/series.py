@@ -17,7 +17,7 @@ from reviewbot.ingest.people import same_person
 from reviewbot.ingest.subject import SubjectInfo, parse_subject
 from reviewbot.ingest.thread import build_threads
 from reviewbot.ingest.trailers import merge_trailers, parse_trailers, reply_trailers
-from reviewbot.model import Message, Patch, Series, Thread, TrailerOrigin
+from reviewbot.model import Message, Patch, Series, Thread, TrailerOrigin, own_lines
 
 _BASE_COMMIT = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.MULTILINE)
 
@@ -81,7 +81,7 @@ def find_series_groups(messages: list[Message], threads: list[Thread] | None = N
     series_list: list[Series] = []
     for thread in threads:
         series_list.extend(_series_in_thread(thread))
-    groups = _group_versions(series_list)
+    groups = _join_superseded(_group_versions(series_list))
     for group in groups:
         for older, newer in zip(group.versions, group.versions[1:]):
             older.superseded_by = newer.version
@@ -223,8 +223,15 @@ def _attach_replies(thread: Thread, entries: dict[str, _Entry], owner: dict[str,
 
 def _attach_to_absent(entry: _Entry, ghosts: dict[tuple, Series], result: list[Series]) -> None:
     info = entry.info
-    if not info.is_reply or info.index is None or not info.total or not info.subject:
+    # Mailman lists re-send replies under the original subject ("[notmuch] [PATCH] foo", no "Re:"):
+    # a mail with threading headers that names a patch still answers it.
+    answers = info.is_reply or (info.is_patch and bool(entry.msg.parent_ids))
+    if not answers or not info.subject or (info.index is None) != (not info.total):
         return
+    if info.index is None and not info.is_patch:
+        return  # "Re: [notmuch] Working with Maildir storage?" discusses no patch
+    if info.index is None:  # a bare "[PATCH] foo" is patch 1 of 1, as "[PATCH 1/1] foo" would be
+        info.index, info.total = 1, 1
     key = (info.version, info.total, tuple(p.lower() for p in info.topic_prefixes))
     s = ghosts.get(key)
     if s is None:
@@ -260,6 +267,38 @@ def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
     return groups
 
 
+_SUPERSEDES = re.compile(r"^Supersedes:\s*<([^<>\s]+)>", re.MULTILINE | re.IGNORECASE)
+
+
+def _join_superseded(groups: list[SeriesGroup]) -> list[SeriesGroup]:
+    """Patchew's "Supersedes: <msgid>" (in a cover letter, a pull request or a reply to it) names the
+    posting it replaces: the two are versions of one series even when the subject changed."""
+    owner: dict[str, SeriesGroup] = {}
+    for g in groups:
+        for s in g.versions:
+            for m in [s.cover] + [p.message for p in s.patches]:
+                if m is not None:
+                    owner[m.msgid] = g
+    for g in list(groups):
+        if g not in groups:
+            continue
+        for s in list(g.versions):
+            for m in [s.cover] + [p.message for p in s.patches] + s.comments:
+                if m is None:
+                    continue
+                for msgid in _SUPERSEDES.findall("\n".join(own_lines(m.body))):
+                    older = owner.get(msgid)
+                    if older is None or older is g or older not in groups:
+                        continue
+                    g.versions[:0] = older.versions  # what is replaced comes first
+                    groups.remove(older)
+                    for o in older.versions:
+                        for om in [o.cover] + [p.message for p in o.patches]:
+                            if om is not None:
+                                owner[om.msgid] = g
+    return groups
+
+
 def _same_series(a: Series, b: Series) -> bool:
     """Versions of one series: different versions (or one of them applied) from the same sender
     (unknown when only replies to it are in the input), sharing the cover or a patch subject."""
@@ -289,6 +328,16 @@ def _with_cover(p: Patch, s: Series) -> Patch:
     return replace(p, trailers=merge_trailers(p.trailers, s.cover_trailers))
 
 
+def versions_with_reroll_filled(group: SeriesGroup) -> list[Series]:
+    """The group's versions, the newest posted one completed as ``fill_partial_reroll`` does, so
+    that `series`, `summary` and `trailers` say the same thing about a partial re-roll."""
+    posted = [v for v in group.versions if v.patches]
+    if not posted:
+        return list(group.versions)
+    filled = fill_partial_reroll(group)
+    return [filled if v is posted[-1] else v for v in group.versions]
+
+
 def fill_partial_reroll(group: SeriesGroup) -> Series:
     """The newest version, completed from older ones when it re-sends only some patches (b4's
     partial re-roll): missing indices come from the latest older version that has them, and an
@@ -303,12 +352,16 @@ def fill_partial_reroll(group: SeriesGroup) -> Series:
         return newest
     patches = list(newest.patches)
     cover_trailers = list(newest.cover_trailers)
+    carried: dict[int, int] = {}
     for older in reversed(posted[:-1]):
         if older.expected_total != newest.expected_total:
             continue
         have = {p.index for p in patches}
-        patches.extend(p for p in older.patches if p.index not in have)
+        for p in older.patches:
+            if p.index not in have:
+                patches.append(p)
+                carried[p.index] = older.version
         if newest.cover is None:
             cover_trailers = merge_trailers(cover_trailers, older.cover_trailers)
     patches.sort(key=lambda p: p.index)
-    return replace(newest, patches=patches, cover_trailers=cover_trailers)
+    return replace(newest, patches=patches, cover_trailers=cover_trailers, carried_from=carried)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from reviewbot.ingest.mailinfo import looks_like_patch
 from reviewbot.ingest.people import display, same_person
+from reviewbot.ingest.series import versions_with_reroll_filled
 from reviewbot.model import Message, Series, Thread, Trailer
 from reviewbot.report.questions import Person, ThreadView, open_questions, questions, spun_off, subject_core
 from reviewbot.report.verdicts import verdict
@@ -23,7 +24,7 @@ __all__ = ["questions", "summarize", "render_json", "render_text"]
 _NOTABLE_DEFECTS = ("cover letter recovered", "threaded by", "line breaks lost", "sender taken")
 # "On Mon, Mar 8, 2010 at 2:10 PM, Alexandre Bounine <abounine@tundra.com> wrote:": who wrote what a
 # reply quotes, the only trace of a patch's author when the patch itself is not in the input
-_ATTRIBUTION = re.compile(r"^(?:On .*?,\s*)?\"?([^\"<>,]+?(?:,[^\"<>]+)?)\"?\s*<([^<>\s]+@[^<>\s]+)>"
+_ATTRIBUTION = re.compile(r"^(?:On .*?,\s*)?\"?([^\"<>,]+?(?:,[^\"<>]+)?)\"?\s*<([^<>\s]+(?:@| at )[^<>\s]+)>"
                           r"\s*(?:=\s*)?wrote:?", re.MULTILINE)
 
 
@@ -72,7 +73,7 @@ def _authors(s: Series) -> list[Person]:
         for c in (c for c in s.comments if c.in_reply_to not in ids):  # replies to the patch itself
             m = _ATTRIBUTION.search(c.body)
             if m:
-                people.append(Person(m.group(1).strip(), m.group(2).strip()))
+                people.append(Person(m.group(1).strip(), m.group(2).strip().replace(" at ", "@")))
                 break
     return people
 
@@ -126,7 +127,8 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
         if v is None:
             continue
         index = s.comment_targets.get(c.msgid, 0)
-        for i in ([index] if index else [p.index for p in s.patches] + list(s.absent)):
+        whole = not index or re.search(r"\b(?:both|all|series|them|these)\b", v.text, re.IGNORECASE)
+        for i in ([p.index for p in s.patches] + list(s.absent) if whole else [index]):
             states[i] = v.to_dict()  # thread order: the last word stands
     revisions: dict[int, list[dict]] = {}
     for c in on_topic:
@@ -155,6 +157,7 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
         "reply_count": len(replies.get(p.index, [])),
         "state": states.get(p.index),
         "revised_in_replies": revisions.get(p.index, []),
+        **({"carried_from": s.carried_from[p.index]} if p.index in s.carried_from else {}),
     } for p in s.patches]
     patches += [{
         "index": index,
@@ -195,6 +198,8 @@ def _changes(older: Series, newer: Series) -> dict:
     out: dict[str, list[str]] = {"unchanged": [], "changed": [], "added": [], "dropped": [], "not_comparable": []}
     matched = set()
     for p in newer.patches:
+        if p.index in newer.carried_from:  # not re-sent: the older posting itself, nothing to compare
+            continue
         if p.patch_id in old_ids:
             out["unchanged"].append(p.subject)
             matched.add(old_ids[p.patch_id].subject.lower())
@@ -207,7 +212,8 @@ def _changes(older: Series, newer: Series) -> dict:
             out["added"].append(p.subject)
     # a partial re-roll re-sends some patches: the ones it leaves out are carried over, not dropped
     out["dropped"] = [p.subject for p in older.patches
-                      if p.subject.lower() not in matched and p.index not in newer.missing]
+                      if p.subject.lower() not in matched and p.index not in newer.missing
+                      and p.index not in newer.carried_from]
     return out
 
 
@@ -216,8 +222,9 @@ def summarize(groups: list, threads: list[Thread]) -> list[dict]:
     index = _Replies.of(threads)
     out = []
     for g in groups:
-        versions = [_series_summary(s, index) for s in g.versions]
-        for older, newer, entry in zip(g.versions, g.versions[1:], versions[1:]):
+        posted = versions_with_reroll_filled(g)
+        versions = [_series_summary(s, index) for s in posted]
+        for older, newer, entry in zip(posted, posted[1:], versions[1:]):
             entry["changes_since_v%d" % older.version] = _changes(older, newer)
         out.append({"newest": g.newest.version, "versions": versions})
     return out

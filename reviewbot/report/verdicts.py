@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from reviewbot.model import Message, own_lines
 
-_LEAD = (r"^(?:(?:ok|okay|thanks|thank you|great|good|nice|looks good)[,.!]*\s+)?"
+_LEAD = (r"^(?:(?:once|now that|after|as)\b[^,.;]{0,80},\s*)?"  # "Once I got back, I pushed out a revised version"
+         r"(?:(?:ok|okay|thanks|thank you|great|good|nice|looks good)[,.!]*\s+)?"
          r"(?:(?:i\s*(?:'ve|have|had)?|we\s*(?:'ve|have)?|now|also|both|all)\s+)*")
 _STATES = [
     ("applied", re.compile(_LEAD + r"(?:applied|pushed|merged|committed|picked(?: it| them| this| both)? up)\b",
@@ -24,6 +25,12 @@ _STATES = [
     ("deferred", re.compile(r"^i(?:'ll| will) let (?:the )?\S+(?: \S+)? (?:folks|people|guys|maintainers?|tree) "
                             r"(?:take|handle|pick)|^(?:this|it) should go (?:in )?(?:through|via) ", re.IGNORECASE)),
 ]
+
+
+_PASSIVE = re.compile(r"^(?:(?:thanks|thank you)[^.!]*[.!,]\s*)?(?:this|it|that|they|both|all of them|the patch(?:es)?)"
+                      r" (?:is|are|has been|have been|was|were|got|now)\s+(?:now\s+|also\s+)?"
+                      r"(applied|pushed|merged|committed|queued)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
 @dataclass
@@ -38,16 +45,33 @@ class Verdict:
         return {"state": self.state, "by": self.by, "date": self.date, "message": self.message, "said": self.text}
 
 
-def verdict(msg: Message, sender: str) -> Verdict | None:
-    """The first verdict in a reply's own text (quotes and signature dropped), or None."""
-    for line in own_lines(msg.body):
+def _sentences(msg: Message) -> list[str]:
+    """The own text of a reply as sentences, diffs and pasted code left out."""
+    out, paragraph = [], []
+    for line in own_lines(msg.body) + [""]:
         text = line.strip()
-        if not text or text.startswith(("diff ", "+", "-", "@@")):
-            continue
-        sentence = re.split(r"(?<=[.!?;])\s", text, maxsplit=1)[0]
+        if text.startswith(("diff --git", "--- a/", "+++ b/", "@@ ")):
+            break
+        if text:
+            paragraph.append(text)
+        elif paragraph:
+            out.extend(_SENTENCE_END.split(" ".join(paragraph)))
+            paragraph = []
+    if paragraph:
+        out.extend(_SENTENCE_END.split(" ".join(paragraph)))
+    return out
+
+
+def verdict(msg: Message, sender: str) -> Verdict | None:
+    """The first verdict in a reply's own text (quotes and signature dropped), or None: a sentence
+    that opens with one of the set phrases ("Applied.", "Thanks, Jan. This is pushed now.")."""
+    for sentence in _sentences(msg):
         if sentence.rstrip().endswith("?"):
             continue
+        if _PASSIVE.search(sentence):
+            return Verdict("applied" if _PASSIVE.search(sentence).group(1).lower() != "queued" else "queued",
+                           sender, msg.date.isoformat() if msg.date else None, msg.msgid, sentence)
         for state, pattern in _STATES:
             if pattern.search(sentence):
-                return Verdict(state, sender, msg.date.isoformat() if msg.date else None, msg.msgid, text)
+                return Verdict(state, sender, msg.date.isoformat() if msg.date else None, msg.msgid, sentence)
     return None
