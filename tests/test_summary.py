@@ -91,8 +91,8 @@ def test_summary_of_the_seeds_threads(seeds):
     assert "  note: cover letter recovered from the changelog of patch 1" in applied
     assert ("  [3/3] dax: Handle write faults more efficiently (not in the input: known from replies)\n"
             "    1 reply: Andy Lutomirski\n") in text
-    assert ("    [3/3] Andy Lutomirski on 2016-01-27: On second reading, though, what ensures that the vm is VM_WRITE|VM_SHARED? "
-            "If nothing else, some nice comments might help.\n") in text
+    assert ("    [3/3] Andy Lutomirski on 2016-01-27: On second reading, though, what ensures that the vm is "
+            "VM_WRITE|VM_SHARED? If nothing else, some nice comments might help.\n") in text
     assert "[1/5] Vivek Goyal on 2017-07-20: vm_insert_mixed_mkwrite() is same as vm_insert_mixed() except" in text
     # Ross answering Jan on v4 10/12 asks nothing
     assert "Ross Zwisler: " not in text.split("questions without an answer")[-1]
