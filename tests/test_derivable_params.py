@@ -19,13 +19,6 @@ def _check(path):
     return [f for s in steps for f in check_step(s, FactsCache(enabled=False))]
 
 
-def test_parameter_always_passed_as_a_member_of_another_is_reported():
-    (finding,) = _check(CASE)
-    assert (finding.file, finding.line, finding.rule) == ("fs/dax.c", 128, "RB-DERIVABLE-PARAM")
-    assert finding.message == ("all 2 calls of dax_insert_pfn() pass vmf->vma as 'vma' next to 'vmf': "
-                               "vma can be taken from vmf->vma (struct vm_fault has 'struct vm_area_struct *vma')")
-
-
 def test_a_local_the_caller_set_from_the_member_counts_as_the_member(tmp_path):
     """"struct vm_area_struct *vma = vmf->vma; ... dax_insert_pfn(vma, vmf, ...)" is the same pair."""
     text = CASE.read_text().replace("dax_insert_pfn(vmf->vma, vmf,", "dax_insert_pfn(vma, vmf,")
@@ -54,7 +47,3 @@ def test_one_call_passing_something_else_clears_it(tmp_path):
     assert text != CASE.read_text()
     (tmp_path / "p.patch").write_text(text)
     assert _check(tmp_path / "p.patch") == []
-
-
-def test_existing_api_with_unchanged_parameters_is_not_judged():
-    assert _check(FIXTURES / "series/insert-pfn-mkwrite") == []

@@ -1,4 +1,5 @@
-"""Near-duplicate new functions, on the patch that added vm_insert_mixed_mkwrite() (seed thread)."""
+"""Near-duplicate new functions, on variants of the patch that added vm_insert_mixed_mkwrite() (seed thread);
+the fixtures themselves are run by tests/test_check_fixtures.py."""
 from __future__ import annotations
 
 from reviewbot.c.apply import apply_patch, apply_series
@@ -19,27 +20,6 @@ def _base() -> OverlayTree:
     return OverlayTree(DirTree(MINI), {p: c.after for p, c in changes.items()})
 
 
-def _findings(patch_file: str):
-    (group,) = load_mail(CASE / patch_file).groups
-    (step,) = apply_series(_base(), group.newest.patches)
-    assert step.applied
-    return check_step(step, FactsCache(enabled=False))
-
-
-def test_new_function_that_only_flips_a_flag_is_reported_with_its_twin():
-    (finding,) = _findings("add-mkwrite-twin.patch")
-    assert (finding.file, finding.line, finding.rule, finding.patch) == ("mm/memory.c", 467, "RB-NEAR-DUP", 1)
-    assert finding.message == ("vmf_insert_mixed_mkwrite() differs from vmf_insert_mixed() (mm/memory.c:455) "
-                               "only by passing `true` instead of `false` to __vm_insert_mixed()")
-    assert "add a parameter" in finding.hint
-
-
-def test_the_bundled_series_adds_no_near_duplicate():
-    (group,) = load_mail(FIXTURES / "series/insert-pfn-mkwrite").groups
-    steps = apply_series(DirTree(MINI), group.newest.patches)
-    assert [f for s in steps for f in check_step(s, FactsCache(enabled=False))] == []
-
-
 def test_new_function_with_a_different_body_is_not_reported(tmp_path):
     text = (CASE / "add-mkwrite-twin.patch").read_text().replace(
         "+	return __vm_insert_mixed(vma, addr, pfn, vma->vm_page_prot, true);",
@@ -51,18 +31,6 @@ def test_new_function_with_a_different_body_is_not_reported(tmp_path):
     (step,) = apply_series(_base(), group.newest.patches)
     assert step.applied
     assert check_step(step, FactsCache(enabled=False)) == []
-
-
-def test_copy_of_a_function_from_another_directory_is_found_through_its_callees():
-    (group,) = load_mail(CASE / "copy-from-another-directory.patch").groups
-    (step,) = apply_series(DirTree(MINI), group.newest.patches)
-    (finding,) = check_step(step, FactsCache(enabled=False))
-    assert (finding.file, finding.line) == ("drivers/dax/device.c", 103)
-    assert finding.message == ("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89) only by "
-                               "adding `| VM_FAULT_NOPAGE`")
-    # the twin is static in another directory: it cannot just be called, so this is a remark
-    assert finding.severity.value == "info"
-    assert finding.hint == "dax_fault_cow_page() is static in fs/dax.c: move it where both can share it"
 
 
 def test_two_new_twins_in_one_patch_give_one_finding():

@@ -40,16 +40,25 @@ def _schema(name: str) -> dict:
     return json.loads(resources.files("reviewbot.report").joinpath("schemas", name).read_text())
 
 
-def test_text_matches_golden_without_colour(reviews):
-    assert text.render(reviews, color=False) == (GOLDEN / "insert-pfn-mkwrite.txt").read_text()
+def _golden(name: str, got: str, update: bool) -> str:
+    """The golden file's text; with --update-golden (REVIEWBOT_UPDATE_GOLDEN=1) it becomes ``got`` first."""
+    if update:
+        (GOLDEN / name).write_text(got, encoding="utf-8")
+    return (GOLDEN / name).read_text(encoding="utf-8")
+
+
+def test_text_matches_golden_without_colour(reviews, update_golden):
+    got = text.render(reviews, color=False)
+    assert got == _golden("insert-pfn-mkwrite.txt", got, update_golden)
 
 
 def test_text_is_coloured_only_when_asked(reviews):
     assert "\x1b[" in text.render(reviews, color=True)
 
 
-def test_markdown_matches_golden(reviews):
-    assert markdown.render(reviews) == (GOLDEN / "insert-pfn-mkwrite.md").read_text()
+def test_markdown_matches_golden(reviews, update_golden):
+    got = markdown.render(reviews)
+    assert got == _golden("insert-pfn-mkwrite.md", got, update_golden)
 
 
 def test_json_validates_against_the_documented_schema(reviews):
