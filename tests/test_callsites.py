@@ -159,3 +159,21 @@ def test_a_copy_leaves_its_source_in_place(git_tree, tmp_path):
     (review,) = review_input(str(tmp_path / "copy.patch"), str(git_tree), ReviewOptions(base="HEAD~1",
                                                                                        use_cache=False))
     assert [f for f in review.findings if f.rule.startswith("RB-API")] == []
+
+
+@pytest.mark.skipif(not (LINUX / ".git").is_dir(), reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
+def test_callers_finds_the_nine_uses_of_ext2_get_block_as_a_value_that_git_grep_finds():
+    from reviewbot.c.cache import FactsCache
+    from reviewbot.c.callers import callers_report
+    from reviewbot.c.tree import GitTree
+
+    tree = GitTree(LINUX, "base")
+    report = callers_report("ext2_get_block", tree, FactsCache(enabled=False))
+    tree.close()
+    assert sorted((v["file"], v["line"], v["callee"], v["arg"]) for v in report["values"]) == [
+        ("fs/ext2/dir.c", 460, "__block_write_begin", 4), ("fs/ext2/inode.c", 884, "block_write_full_page", 2),
+        ("fs/ext2/inode.c", 889, "mpage_read_folio", 2), ("fs/ext2/inode.c", 894, "mpage_readahead", 2),
+        ("fs/ext2/inode.c", 903, "block_write_begin", 5), ("fs/ext2/inode.c", 923, "generic_block_bmap", 3),
+        ("fs/ext2/inode.c", 936, "blockdev_direct_IO", 4), ("fs/ext2/inode.c", 945, "mpage_writepages", 3),
+        ("fs/ext2/inode.c", 1282, "block_truncate_page", 3)]
+    assert [(c["file"], c["line"]) for c in report["calls"]] == [("fs/ext2/super.c", 1508), ("fs/ext2/super.c", 1546)]

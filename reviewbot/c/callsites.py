@@ -19,8 +19,9 @@ from reviewbot.c.api import ApiChange, api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts, Signature, extract
-from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, reaches, resolve
+from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, reaches, resolve, shadowed
 from reviewbot.c.tree import TreeSource
+from reviewbot.c.values import describe, expected_arity, value_sites
 from reviewbot.model import Finding, Severity, Skipped
 from reviewbot.registry import Check
 
@@ -91,29 +92,6 @@ class CallCheck:
     unsure: list[Problem] = field(default_factory=list)  # would not build if the call reaches the changed definition
 
 
-_NOT_DECLARING = {"return", "case", "goto", "else", "sizeof", "typeof", "do"}
-
-
-def shadowed(facts: FileFacts, data: bytes, caller: str | None, name: str, line: int) -> bool:
-    """Whether ``name`` at ``line`` is a parameter or local of the enclosing function (a function
-    pointer that happens to share the name), not the function of that name."""
-    if caller is None:
-        return False
-    fn = next((f for f in facts.functions if f.name == caller and f.start_line <= line <= f.end_line), None)
-    if fn is None:
-        return False
-    if any(p.name == name for p in fn.sig.params):
-        return True
-    body = data[fn.body_start:fn.body_end].decode("utf-8", "replace")
-    word = re.escape(name)
-    if re.search(r"\(\s*\*\s*" + word + r"\s*\)\s*\(", body):  # "int (*foo)(int);"
-        return True
-    for m in re.finditer(r"\b([A-Za-z_]\w*)[\s*]+" + word + r"\s*(?:=[^=]|;|,|\[)", body):
-        if m.group(1) not in _NOT_DECLARING:
-            return True
-    return False
-
-
 def _where(caller: str | None) -> str:
     return f"{caller}()" if caller else "file scope"
 
@@ -143,6 +121,7 @@ class Checker:
                 key = (path, call.caller, name, n)
                 self._check_call(contract, res, path, facts, call, key, result)
             self._check_prototypes(contract, res, path, facts, result)
+            self._check_values(contract, res, path, facts, data, result)
             for use in facts.values:
                 if use.function == name:
                     result.unchecked.append(Problem((path, None, name, "value", use.field), path, use.line, None,
@@ -218,6 +197,37 @@ class Checker:
         headers |= {p for p, f in res.facts.items() if p.endswith(".h") and any(q.sig.name == name
                                                                                 for q in f.prototypes)}
         return not headers or self.includes.sees(path, headers) is not False
+
+    def _check_values(self, contract: Contract, res, path: str, facts: FileFacts, data: bytes,
+                      result: CallCheck) -> None:
+        """A function passed as an argument, assigned or returned must still exist, and where the
+        slot's function-pointer type is in the tree, take as many parameters as that type."""
+        name = contract.name
+        seen: dict[str | None, int] = {}
+        for site in value_sites(name, path, data, facts):
+            n = seen.get(site.caller, 0)
+            seen[site.caller] = n + 1
+            key = (path, site.caller, name, "value", n)
+            where, how = _where(site.caller), describe(site)
+            reachable = [t for t in candidates(res, path) if t.sig is not None]
+            if not reachable:
+                if not any(t.macro is not None for t in candidates(res, path)) and self._reached_old(contract, path):
+                    result.problems.append(Problem(key, path, site.line, site.caller, name,
+                                                   f"{where}: {name} is {how}, but patch {contract.patch} "
+                                                   f"{contract.change.detail}"))
+                continue
+            target = next((t for t in reachable if t.file == contract.change.file), reachable[0])
+            want, ptype = expected_arity(site, self.tree, self.cache)
+            if want is None:
+                result.unchecked.append(Problem(key, path, site.line, site.caller, name,
+                                                f"{where}: {name} is {how}: its type must match the "
+                                                f"{'parameter' if site.use == 'argument' else 'target'}'s, "
+                                                f"which reviewbot cannot check"))
+            elif not target.sig.variadic and want != target.sig.arity:
+                result.problems.append(Problem(
+                    key, path, site.line, site.caller, name,
+                    f"{where}: {name} is {how}, whose type {ptype} takes {want} parameters; after patch "
+                    f"{contract.patch} {name}() takes {target.sig.arity} ({target.sig.render()})"))
 
     def _check_prototypes(self, contract: Contract, res, path: str, facts: FileFacts, result: CallCheck) -> None:
         name = contract.name

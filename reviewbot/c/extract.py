@@ -14,7 +14,7 @@ from tree_sitter import Node, Range
 
 from reviewbot.c.parse import _parser, blank_annotations, count_errors, matches_by_query, parse, text
 
-_EXPORT = re.compile(r"^EXPORT_(SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL|PER_CPU_SYMBOL|PER_CPU_SYMBOL_GPL|"
+EXPORT_MACRO = re.compile(r"^EXPORT_(SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL|PER_CPU_SYMBOL|PER_CPU_SYMBOL_GPL|"
                      r"STATIC_CALL|STATIC_CALL_GPL|STATIC_CALL_TRAMP|STATIC_CALL_TRAMP_GPL)$")
 
 
@@ -397,7 +397,7 @@ def _collect(root: Node, source: bytes, path: str, facts: FileFacts) -> None:
         call, callee = cap["call"][0], text(cap["callee"][0], source)
         args = [_squash(text(a, source)) for a in cap["args"][0].named_children if a.type != "comment"]
         line = call.start_point[0] + 1
-        if _EXPORT.match(callee) and args:
+        if EXPORT_MACRO.match(callee) and args:
             facts.exports.append(Export(args[0], callee, path, line))
             continue
         facts.calls.append(CallSite(callee, args, path, line, _enclosing(spans, starts, reach, call.start_byte),

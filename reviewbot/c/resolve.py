@@ -187,6 +187,29 @@ def macro_expansion(macro: Macro, nargs: int) -> tuple[str, int] | None:
     return None
 
 
+_NOT_DECLARING = {"return", "case", "goto", "else", "sizeof", "typeof", "do"}
+
+
+def shadowed(facts: FileFacts, data: bytes, caller: str | None, name: str, line: int) -> bool:
+    """Whether ``name`` at ``line`` is a parameter or local of the enclosing function (a function
+    pointer that happens to share the name), not the function of that name."""
+    if caller is None:
+        return False
+    fn = next((f for f in facts.functions if f.name == caller and f.start_line <= line <= f.end_line), None)
+    if fn is None:
+        return False
+    if any(p.name == name for p in fn.sig.params):
+        return True
+    body = data[fn.body_start:fn.body_end].decode("utf-8", "replace")
+    word = re.escape(name)
+    if re.search(r"\(\s*\*\s*" + word + r"\s*\)\s*\(", body):  # "int (*foo)(int);"
+        return True
+    for m in re.finditer(r"\b([A-Za-z_]\w*)[\s*]+" + word + r"\s*(?:=[^=]|;|,|\[)", body):
+        if m.group(1) not in _NOT_DECLARING:
+            return True
+    return False
+
+
 @dataclass
 class Verdict:
     ok: bool

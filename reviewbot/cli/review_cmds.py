@@ -126,7 +126,13 @@ def callers(
     for c in report["calls"]:
         typer.echo(f"{c['file']}:{c['line']}: {c['caller'] or '(file scope)'}: {symbol}({', '.join(c['args'])})")
     for v in report["values"]:
-        typer.echo(f"{v['file']}:{v['line']}: stored in .{v['field']}")
+        if v["use"] == "member":
+            typer.echo(f"{v['file']}:{v['line']}: stored in .{v['field']}")
+        elif v["use"] == "argument":
+            typer.echo(f"{v['file']}:{v['line']}: {v['caller'] or '(file scope)'}: passed as argument {v['arg']} "
+                       f"of {v['callee']}()")
+        else:
+            typer.echo(f"{v['file']}:{v['line']}: {v['caller'] or '(file scope)'}: {v['use']} as a value")
     typer.echo(f"{len(report['calls'])} calls, {len(report['definitions'])} definitions, "
                f"{len(report['prototypes'])} prototypes, {len(report['values'])} uses as a value")
 
