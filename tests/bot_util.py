@@ -55,3 +55,18 @@ def policy_file(tmp: Path, text: str = "") -> Path:
 def outbox_mails(outbox: Path) -> list[bytes]:
     return [f.read_bytes() for sub in ("new", "cur") if (outbox / sub).is_dir()
             for f in sorted((outbox / sub).iterdir())]
+
+
+def corpus_backlog(corpus: Path) -> list[bytes]:
+    """Several hundred real mails, as a list would deliver them: LKML and notmuch messages, Patchew's,
+    Patchwork's and b4's series and review threads, and Patchwork's malformed ("fuzz") mails."""
+    from reviewbot.ingest.mailread import split_mbox
+
+    raws: list[bytes] = []
+    for folder in ("notmuch/corpora/lkml/cur", "notmuch/corpora/default/cur", "patchwork/fuzz", "patchwork/mail"):
+        raws += [f.read_bytes() for f in sorted((corpus / folder).iterdir()) if f.is_file()]
+    for pattern in ("patchew/data/*.mbox", "patchwork/series/*.mbox", "b4/samples/*.mbox"):
+        for f in sorted(corpus.glob(pattern)):
+            data = f.read_bytes()
+            raws += split_mbox(data) if data.startswith(b"From ") else [data]
+    return raws
