@@ -22,6 +22,7 @@ class RealPublicInbox:
 
     def __init__(self, root: Path, name: str = "test"):
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.path = root / name
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PI_"))}
         self.env.update(HOME=str(root), PI_CONFIG=str(root / "pi-config"), ORIGINAL_RECIPIENT=ADDRESS,
