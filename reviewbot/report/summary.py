@@ -27,6 +27,8 @@ _NOTABLE_DEFECTS = ("cover letter recovered", "threaded by", "line breaks lost",
 _ATTRIBUTION = re.compile(r"^(?:On .*?,\s*)?\"?([^\"<>,]+?(?:,[^\"<>]+)?)\"?\s*<([^<>\s]+(?:@| at )[^<>\s]+)>"
                           r"\s*(?:=\s*)?wrote:?", re.MULTILINE)
 
+_PERSON_LINE = re.compile(r"^(From|Signed-off-by):\s*(.*?)\s*<([^<>\s]+(?:@| at )[^<>\s]+)>\s*$")
+
 
 def _notable(defect: str) -> bool:
     return any(key in defect for key in _NOTABLE_DEFECTS)
@@ -69,13 +71,26 @@ def _authors(s: Series) -> list[Person]:
         name, _, email = p.author.rpartition("<")
         people.append(Person(name.strip().strip('"'), email.rstrip(">").strip()))
     if not people:
-        ids = {m.msgid for m in s.comments}
-        for c in (c for c in s.comments if c.in_reply_to not in ids):  # replies to the patch itself
-            m = _ATTRIBUTION.search(c.body)
-            if m:
-                people.append(Person(m.group(1).strip(), m.group(2).strip().replace(" at ", "@")))
-                break
+        people.extend(_author_from_quotes(s.comments))
     return people
+
+
+def _author_from_quotes(comments: list[Message]) -> list[Person]:
+    """The author of a patch known only from replies, from the first reply that quotes the patch
+    itself (a quoted diff or sign-off): its quoted "From:" line, else the first quoted sign-off, else
+    the attribution line above the quote."""
+    for c in comments:
+        quoted = [line.lstrip("> ").strip() for line in c.body.split("\n") if line.lstrip().startswith(">")]
+        if not any(q.startswith(("diff --git", "@@ ", "Signed-off-by:", "+++ b/")) for q in quoted):
+            continue
+        for q in quoted:
+            m = _PERSON_LINE.match(q)
+            if m:
+                return [Person(m.group(2).strip().strip('"'), m.group(3).strip().replace(" at ", "@"))]
+        m = _ATTRIBUTION.search(c.body)
+        if m:
+            return [Person(m.group(1).strip(), m.group(2).strip().replace(" at ", "@"))]
+    return []
 
 
 def _people(messages: list[Message]) -> list[str]:
