@@ -140,14 +140,14 @@ class Patch:
     def patchset(self) -> PatchSet:
         """The diff parsed with unidiff, computed on first use."""
         if self._patchset is None:
-            from reviewbot.ingest.diff import parse_diff
+            from reviewbot.diffparse import parse_diff
 
             self._patchset = parse_diff(self.diff_text)
         return self._patchset
 
     @property
     def files(self) -> list[str]:
-        from reviewbot.ingest.diff import touched_files
+        from reviewbot.diffparse import touched_files
 
         return touched_files(self.patchset)
 
@@ -155,7 +155,7 @@ class Patch:
     def patch_id(self) -> str | None:
         """Stable id of the diff content, like ``git patch-id --stable`` (None when no diff)."""
         if self._patch_id is None and self.diff_text.strip():
-            from reviewbot.ingest.diff import patch_id
+            from reviewbot.diffparse import patch_id
 
             self._patch_id = patch_id(self.diff_text)
         return self._patch_id

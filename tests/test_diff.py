@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
+from reviewbot.diffparse import parse_diff, patch_id, touched_files
 from reviewbot.errors import InputError
-from reviewbot.ingest.diff import parse_diff, patch_id, touched_files
 from reviewbot.ingest.mailinfo import split_patch_body
 from reviewbot.ingest.mailread import read_messages
 

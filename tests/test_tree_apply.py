@@ -113,7 +113,7 @@ def test_git_tree_reads_objects_without_touching_the_checkout(tmp_path):
 def test_debian_kernel_patches_round_trip_on_linux_6_1(corpus):
     """Each Debian patch, reverse-applied by git onto 6.1, is applied forward in memory and must give
     back exactly the 6.1 files."""
-    from reviewbot.ingest.diff import parse_diff
+    from reviewbot.diffparse import parse_diff
     from reviewbot.ingest.mailinfo import split_patch_body
     from reviewbot.ingest.mailread import read_messages
 

@@ -85,7 +85,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 def git_topics(tree: str, expr: str, since: datetime | None = None, until: datetime | None = None
                ) -> list[ArchiveItem]:
-    from reviewbot.ingest.diff import patch_id
+    from reviewbot.diffparse import patch_id
 
     if ".." not in expr or "..." in expr:
         raise InputError(f"git:{expr}: give a range A..B")
@@ -186,7 +186,7 @@ def _inbox_groups(src: str, progress=None):
 
 
 def _mail_item(series: Series, src: str) -> ArchiveItem:
-    from reviewbot.ingest.diff import touched_files
+    from reviewbot.diffparse import touched_files
 
     first = series.cover or (series.patches[0].message if series.patches else None)
     date = next((m.date for m in [first, *(p.message for p in series.patches)] if m is not None and m.date), None)

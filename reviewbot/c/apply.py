@@ -14,8 +14,8 @@ from unidiff import PatchSet
 from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_NO_NEWLINE, LINE_TYPE_REMOVED
 
 from reviewbot.c.tree import OverlayTree, TreeSource, safe_relpath
+from reviewbot.diffparse import parse_diff
 from reviewbot.errors import InputError, UnsafePathError
-from reviewbot.ingest.diff import parse_diff
 from reviewbot.model import Patch
 
 MAX_FUZZ = 2

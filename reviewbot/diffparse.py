@@ -1,5 +1,8 @@
 """Unified diffs: parsed with unidiff, the files they touch, and git's stable patch-id.
 
+Below ingest and the model alike: the model's Patch parses its diff on first use, ingest reads
+diffs from mail and git, the C engine applies them; none of them owns the parser.
+
 The patch-id lets reviewbot say that patch 3 of v2 is the same change as patch 2 of v1 even
 after a rebase (line numbers and whitespace do not count), exactly as ``git patch-id --stable``.
 """
