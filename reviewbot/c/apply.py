@@ -7,6 +7,7 @@ that failed; later patches are applied onto the last state that did apply.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -61,28 +62,106 @@ def _strip(path: str | None) -> str | None:
     return path[2:] if path[:2] in ("a/", "b/") else path
 
 
-def _find(lines: list[str], needle: list[str], expected: int, loose: bool) -> int | None:
-    """Index where ``needle`` matches ``lines``, nearest to ``expected`` first."""
-    if not needle:
-        return max(0, min(expected, len(lines)))
-    if loose:
-        lines_cmp = [line.rstrip() for line in lines]
-        needle = [line.rstrip() for line in needle]
-    else:
-        lines_cmp = lines
+# A patch never costs more than this many steps per line of the file and of the patch: hostile hunk
+# headers (``@@ -99999999999999999999,7``) or context that matches everywhere give up, not spin.
+SEARCH_STEPS_PER_LINE = 32
+SEARCH_STEPS_MIN = 10_000
+
+
+class SearchBudget:
+    """Steps (candidate places tried, lines compared) spent placing the hunks of one file."""
+
+    def __init__(self, allowance: int):
+        self.allowance = allowance
+        self.steps = 0
+
+    def spend(self, n: int) -> None:
+        self.steps += n
+        if self.steps > self.allowance:
+            raise _OutOfBudget
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+class _Lines:
+    """The pre-image of one file with, built on first use, where each line (exact, and with trailing
+    whitespace dropped) occurs: a hunk is looked for only where its rarest line is."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self._stripped: list[str] | None = None
+        self._where: dict[bool, dict[str, list[int]]] = {}
+
+    def view(self, loose: bool) -> list[str]:
+        if not loose:
+            return self.lines
+        if self._stripped is None:
+            self._stripped = [line.rstrip() for line in self.lines]
+        return self._stripped
+
+    def where(self, loose: bool) -> dict[str, list[int]]:
+        if loose not in self._where:
+            index: dict[str, list[int]] = {}
+            for n, line in enumerate(self.view(loose)):
+                index.setdefault(line, []).append(n)
+            self._where[loose] = index
+        return self._where[loose]
+
+
+def _find(pre: _Lines, needle: list[str], expected: int, loose: bool, taken: list[tuple[int, int]],
+          budget: SearchBudget) -> int | None:
+    """Index in the pre-image where ``needle`` matches, nearest to ``expected`` first (before after
+    at equal distance, as patch does), not overlapping a place an earlier hunk took."""
+    lines = pre.view(loose)
     limit = len(lines) - len(needle)
-    for distance in range(0, max(expected, limit - expected) + 1):
-        for pos in (expected - distance, expected + distance) if distance else (expected,):
-            if 0 <= pos <= limit and lines_cmp[pos:pos + len(needle)] == needle:
-                return pos
+    if limit < 0:
+        return None
+    expected = min(max(expected, 0), limit)  # a stated line past the file is the file's end
+    if not needle:
+        return expected
+    if loose:
+        needle = [line.rstrip() for line in needle]
+    where = pre.where(loose)
+    budget.spend(len(needle))
+    anchor = min(range(len(needle)), key=lambda k: len(where.get(needle[k], ())))
+    places = where.get(needle[anchor], [])
+    budget.spend(len(places))
+    starts = [p - anchor for p in places if 0 <= p - anchor <= limit]
+    starts.sort(key=lambda pos: (abs(pos - expected), pos > expected))
+    for pos in starts:
+        budget.spend(1)
+        if _overlaps(taken, pos, pos + len(needle)):
+            continue
+        for k, line in enumerate(needle):
+            if lines[pos + k] != line:
+                budget.spend(k + 1)
+                break
+        else:
+            budget.spend(len(needle))
+            return pos
     return None
 
 
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) meets one of the sorted, disjoint places ``taken``."""
+    i = bisect.bisect_right(taken, (start, float("inf")))
+    return (i > 0 and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end)
+
+
 def _apply_hunks(content: str, patched_file, path: str, added: dict[int, str] | None = None,
-                 shifts: list[int] | None = None) -> tuple[str | None, list[int], FailedHunk | None]:
-    lines = content.splitlines(keepends=True)
-    offset = 0
+                 shifts: list[int] | None = None,
+                 budget: SearchBudget | None = None) -> tuple[str | None, list[int], FailedHunk | None]:
+    """Each hunk is placed in the pre-image (where the hunk's own line numbers point), then the
+    post-image is assembled once: cost bounded by the file's and the patch's sizes."""
+    pre = _Lines(content.splitlines(keepends=True))
+    budget = budget or _budget_for(content, patched_file)
     offsets: list[int] = []
+    moved = 0
+    taken: list[tuple[int, int]] = []
+    # per hunk, in patch order: (pre-image start, pre-image length, replacement, added flags, target start)
+    placed: list[tuple[int, int, list[str], list[bool], int]] = []
     for hunk in patched_file:
         old: list[str] = []
         new: list[str] = []
@@ -104,32 +183,55 @@ def _apply_hunks(content: str, patched_file, path: str, added: dict[int, str] | 
                 new_added.append(line.line_type == LINE_TYPE_ADDED)
         if no_newline_new and new:
             new[-1] = new[-1].rstrip("\n")
-        expected = max(0, hunk.source_start - 1 + offset) if hunk.source_length else hunk.source_start + offset
+        stated = hunk.source_start - 1 if hunk.source_length else hunk.source_start
+        header = f"@@ -{hunk.source_start},{hunk.source_length} +{hunk.target_start},{hunk.target_length} @@"
         pos = None
-        for fuzz in range(0, MAX_FUZZ + 1):
-            lead = _leading_context(kinds, fuzz)
-            trail = _trailing_context(kinds, fuzz)
-            needle = old[lead:len(old) - trail]
-            for loose in (False, True):
-                pos = _find(lines, needle, expected + lead, loose)
+        try:
+            for fuzz in range(0, MAX_FUZZ + 1):
+                lead = _leading_context(kinds, fuzz)
+                trail = _trailing_context(kinds, fuzz)
+                needle = old[lead:len(old) - trail]
+                for loose in (False, True):
+                    pos = _find(pre, needle, stated + moved + lead, loose, taken, budget)
+                    if pos is not None:
+                        break
                 if pos is not None:
                     break
-            if pos is not None:
-                lines[pos:pos + len(needle)] = new[lead:len(new) - trail]
-                if added is not None:  # where the added lines really are, offsets included
-                    for k in range(lead, len(new) - trail):
-                        if new_added[k]:
-                            added[pos + (k - lead) + 1] = new[k].rstrip("\n")
-                break
+        except _OutOfBudget:
+            return None, offsets, FailedHunk(path, header, "gave up: the context matches too many places "
+                                                          "or too far from the stated line")
         if pos is None:
-            header = f"@@ -{hunk.source_start},{hunk.source_length} +{hunk.target_start},{hunk.target_length} @@"
             return None, offsets, FailedHunk(path, header, "context does not match the tree")
-        moved = pos - lead - (hunk.source_start - 1 if hunk.source_length else hunk.source_start)
+        moved = pos - lead - stated
         offsets.append(moved)
-        if shifts is not None:
-            shifts.append(pos - lead + 1 - hunk.target_start)
-        offset = moved + (len(new) - len(old))
-    return "".join(lines), offsets, None
+        bisect.insort(taken, (pos, pos + len(needle)))
+        placed.append((pos, len(needle), new[lead:len(new) - trail], new_added[lead:len(new) - trail],
+                       hunk.target_start + lead))
+    out: list[str] = []
+    done = 0
+    delta = 0
+    shift_of: dict[int, int] = {}
+    for n in sorted(range(len(placed)), key=lambda i: placed[i][0]):
+        pos, length, replacement, is_added, target = placed[n]
+        out.extend(pre.lines[done:pos])
+        at = pos + delta  # where the replacement starts in the post-image
+        out.extend(replacement)
+        if added is not None:  # where the added lines really are, offsets included
+            for k, line in enumerate(replacement):
+                if is_added[k]:
+                    added[at + k + 1] = line.rstrip("\n")
+        shift_of[n] = at + 1 - target
+        done = pos + length
+        delta += len(replacement) - length
+    out.extend(pre.lines[done:])
+    if shifts is not None:
+        shifts.extend(shift_of[n] for n in range(len(placed)))
+    return "".join(out), offsets, None
+
+
+def _budget_for(content: str, patched_file) -> SearchBudget:
+    size = content.count("\n") + 1 + sum(len(hunk) + 1 for hunk in patched_file)
+    return SearchBudget(SEARCH_STEPS_MIN + SEARCH_STEPS_PER_LINE * size)
 
 
 def _leading_context(kinds: list[str], fuzz: int) -> int:
@@ -171,8 +273,10 @@ def _strips_one_more(tree: TreeSource, patchset) -> bool:
     return False
 
 
-def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange], list[FailedHunk]]:
-    """The file contents after ``diff_text``, or the hunks that did not apply (nothing is written)."""
+def apply_patch(tree: TreeSource, diff_text: str,
+                work: list[SearchBudget] | None = None) -> tuple[dict[str, FileChange], list[FailedHunk]]:
+    """The file contents after ``diff_text``, or the hunks that did not apply (nothing is written).
+    ``work`` collects, per file, the search steps its hunks took."""
     try:
         patchset: PatchSet = parse_diff(diff_text)
     except InputError as exc:
@@ -213,7 +317,10 @@ def apply_patch(tree: TreeSource, diff_text: str) -> tuple[dict[str, FileChange]
             after_text: str | None = None
             offsets: list[int] = []
         else:
-            after_text, offsets, failure = _apply_hunks(before, pf, path, added_at, shifts)
+            budget = _budget_for(before, pf)
+            if work is not None:
+                work.append(budget)
+            after_text, offsets, failure = _apply_hunks(before, pf, path, added_at, shifts, budget)
             if failure:
                 failed.append(failure)
                 continue
