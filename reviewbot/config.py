@@ -93,6 +93,8 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:  # tomllib decodes as UTF-8 before it parses
+        raise InputError(f"{path}: not UTF-8 (byte {exc.start}), TOML must be") from None
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
 

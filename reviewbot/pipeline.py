@@ -105,11 +105,13 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     cache = FactsCache(options.cache_path, enabled=options.use_cache)
     try:
         say("checking every call site of the changed APIs after every patch")
-        findings, skipped, _ = verify_series(steps, cache)
+        findings: list[Finding] = []
+        skipped: list[Skipped] = []
+        findings.extend(guarded("RB-API-CALLER", None, skipped, lambda: _verified(steps, cache, skipped)))
         say("running the analyses")
-        findings.extend(run_checks(steps, cache))
+        findings.extend(run_checks(steps, cache, skipped))
         say("running the rules")
-        findings.extend(run_rule_pack(steps, tree, options.rules))
+        findings.extend(run_rule_pack(steps, tree, options.rules, skipped))
     finally:
         cache.close()
     review.findings.extend(findings)
@@ -126,22 +128,54 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     return review
 
 
-def run_checks(steps: list[StepResult], cache: FactsCache) -> list[Finding]:
-    """The reviewer analyses of reviewbot/checks (each a module with check_step), patch by patch."""
+def guarded(name: str, patch: int | None, skipped: list[Skipped], run: Callable[[], list[Finding]]) -> list[Finding]:
+    """``run()``'s findings; when it raises, a skipped entry "NAME crashed on patch N: ..." with the
+    traceback in the run's log file, and no findings, so one analysis failing on one patch never ends
+    the review (pylint reports a crashed checker the same way)."""
+    try:
+        return run()
+    except Exception as exc:
+        from reviewbot import crashlog
+
+        where = f" on patch {patch}" if patch is not None else ""
+        log = crashlog.record(exc, f"{name} crashed{where}")
+        logged = f" (traceback in {log})" if log else ""
+        skipped.append(Skipped(name, f"crashed{where}: {crashlog.one_line(exc)}{logged}", patch))
+        return []
+
+
+def _verified(steps: list[StepResult], cache: FactsCache, skipped: list[Skipped]) -> list[Finding]:
+    findings, not_checked, _ = verify_series(steps, cache)
+    skipped.extend(not_checked)
+    return findings
+
+
+def _analysis_name(analysis) -> str:
+    return getattr(analysis, "RULE", None) or analysis.__name__.rpartition(".")[2]
+
+
+def run_checks(steps: list[StepResult], cache: FactsCache, skipped: list[Skipped] | None = None) -> list[Finding]:
+    """The reviewer analyses of reviewbot/checks (each a module with check_step), patch by patch; one
+    that raises is listed in ``skipped`` for that patch and the others go on."""
     from reviewbot.checks import ANALYSES
 
+    skipped = skipped if skipped is not None else []
     found: list[Finding] = []
     for step in steps:
         if step.applied:
             for analysis in ANALYSES:
-                found.extend(analysis.check_step(step, cache))
+                found.extend(guarded(_analysis_name(analysis), step.patch.index, skipped,
+                                     lambda analysis=analysis, step=step: analysis.check_step(step, cache)))
     return found
 
 
-def run_rule_pack(steps: list[StepResult], tree: TreeSource, rules: list | None = None) -> list[Finding]:
-    """The declarative rules of rules/, on each patch (commit-message rules even when it did not apply)."""
+def run_rule_pack(steps: list[StepResult], tree: TreeSource, rules: list | None = None,
+                  skipped: list[Skipped] | None = None) -> list[Finding]:
+    """The declarative rules of rules/, on each patch (commit-message rules even when it did not apply); a
+    rule that raises is listed in ``skipped`` for that patch and the others go on."""
     from reviewbot.rules.engine import RuleContext, load_rules, run_rules
 
+    skipped = skipped if skipped is not None else []
     rules = load_rules() if rules is None else rules
     lookup = _commit_subjects(tree) if isinstance(tree, GitTree) and _has_history(tree) else None
     path_log = _path_log(tree) if isinstance(tree, GitTree) else None
@@ -151,10 +185,13 @@ def run_rule_pack(steps: list[StepResult], tree: TreeSource, rules: list | None 
             added = {path: change.added for path, change in step.changed.items() if change.after is not None}
             context = RuleContext(read_after=step.tree_after.read, commit_subject=lookup, added=added,
                                   path_log=path_log)
-            found.extend(run_rules(rules, step.patch, context))
+            run = rules
         else:
-            found.extend(run_rules([r for r in rules if r.scope == "commit-message"], step.patch,
-                                   RuleContext(commit_subject=lookup, path_log=path_log)))
+            context = RuleContext(commit_subject=lookup, path_log=path_log)
+            run = [r for r in rules if r.scope == "commit-message"]
+        for rule in run:  # one at a time, so a rule that raises costs only its own findings
+            found.extend(guarded(rule.id, step.patch.index, skipped,
+                                 lambda rule=rule, step=step, context=context: run_rules([rule], step.patch, context)))
     return found
 
 
@@ -175,7 +212,10 @@ PATH_LOG_DEPTH = 30
 def _path_log(tree: GitTree):
     """paths -> subjects of the last PATH_LOG_DEPTH commits of the base touching any of them."""
     def log(paths: list[str]) -> list[str]:
-        specs = [f":(literal){p}" for p in paths]  # a path from a patch is never pathspec magic
+        # a path from a patch is never pathspec magic; one with a NUL byte (hostile mail) names nothing in git
+        specs = [f":(literal){p}" for p in paths if "\0" not in p]
+        if not specs:
+            return []
         proc = run_git(tree.repo_path, "log", f"-n{PATH_LOG_DEPTH}", "--no-merges", "--format=%s",
                        revs=[tree.commit], paths=specs, check=False, text=True)
         return proc.stdout.splitlines() if proc.returncode == 0 else []
@@ -240,18 +280,20 @@ def _run_checkpatch(review: Review, steps: list[StepResult], tree_path: str) -> 
         return
     from reviewbot.rules.engine import added_lines
 
-    found: list[Finding] = []
-    for step in steps:
-        text = _as_mail(step.patch)
-        result = checkpatch.run(tree_path, text, step.patch.index)
+    def one(step: StepResult) -> list[Finding]:
+        result = checkpatch.run(tree_path, _as_mail(step.patch), step.patch.index)
         # checkpatch numbers lines as the patch states them; the hunks may have landed elsewhere
         stated = added_lines(step.patch) if step.patch.has_diff else {}
         for f in result.findings:
             change = step.changed.get(f.file)
             if change is not None and f.file in stated and len(stated[f.file]) == len(change.added):
                 f.line = dict(zip(sorted(stated[f.file]), sorted(change.added))).get(f.line, f.line)
-        found.extend(result.findings)
         review.skipped.extend(result.skipped)
+        return result.findings
+
+    found: list[Finding] = []
+    for step in steps:
+        found.extend(guarded("checkpatch", step.patch.index, review.skipped, lambda step=step: one(step)))
     review.findings.extend(checkpatch.dedupe(review.findings, found))
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from reviewbot.pipeline import ReviewOptions, review_input
 from reviewbot.registry import docs
-from reviewbot.report import email_reply, json_report, markdown, sarif, text
+from reviewbot.report import email_reply, json_report, markdown, output, sarif, text
 from tests.conftest import FIXTURES, REPO
 
 SERIES = FIXTURES / "series/insert-pfn-mkwrite"
@@ -83,7 +83,7 @@ def test_sarif_validates_against_the_official_schema(reviews):
 def test_reply_mail_threads_under_the_patch_and_quotes_only_the_hunk(reviews, tmp_path):
     (reply,) = email_reply.build_replies(reviews[0])
     path = tmp_path / "replies.mbox"
-    email_reply.write_mbox([reply], path)
+    output.write_replies([reply], output.check_target(str(path), maildir_ok=True))
     (parsed,) = list(mailbox.mbox(str(path), factory=lambda f: email.message_from_binary_file(f,
                                                                                             policy=policy.default)))
     patch = reviews[0].series.patches[0]

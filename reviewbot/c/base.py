@@ -33,7 +33,7 @@ def preimage_blobs(series: Series) -> dict[str, str]:
     blobs: dict[str, str] = {}
     for patch in series.patches:
         for path, blob in _INDEX.findall(patch.diff_text):
-            if set(blob) != {"0"}:
+            if set(blob) != {"0"} and "\0" not in path:  # git has no such path; the apply reports it
                 blobs.setdefault(path, blob)
     return blobs
 

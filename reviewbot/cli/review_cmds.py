@@ -22,13 +22,6 @@ class ReviewFormat(str, Enum):
     email = "email"
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    output.write_text(text, encoding="utf-8")
-
-
 @contextlib.contextmanager
 def _status():
     """A status line on stderr while a review runs (only on a terminal: pipes and CI stay clean)."""
@@ -41,31 +34,37 @@ def _status():
         yield lambda message: status.update(message)
 
 
-def render(reviews, format: ReviewFormat, output: Path | None) -> None:
-    """Write the reviews in the chosen form (the report layer does the rendering)."""
+def output_target(output: str | None, format: ReviewFormat, inputs: list[str]):
+    """``-o`` checked before the review runs, so a bad target costs no work."""
     from reviewbot.errors import InputError
+    from reviewbot.report.output import STDOUT, check_target
+
+    if format is ReviewFormat.email and output in (None, STDOUT):
+        raise InputError("--format email needs -o FILE (an mbox) or -o DIR (a maildir: new with a final '/', "
+                         "empty, or an existing maildir)")
+    return check_target(output, inputs, maildir_ok=format is ReviewFormat.email)
+
+
+def render(reviews, format: ReviewFormat, target) -> None:
+    """Write the reviews in the chosen form (the report layer renders, report.output writes)."""
     from reviewbot.report import email_reply, json_report, markdown, sarif, text
+    from reviewbot.report.output import write_replies, write_text
 
     if format is ReviewFormat.json:
-        _write(json_report.render(reviews), output)
+        write_text(json_report.render(reviews), target)
     elif format is ReviewFormat.markdown:
-        _write(markdown.render(reviews), output)
+        write_text(markdown.render(reviews), target)
     elif format is ReviewFormat.sarif:
         from reviewbot.registry import docs
 
-        _write(sarif.render(reviews, docs()), output)
+        write_text(sarif.render(reviews, docs()), target)
     elif format is ReviewFormat.email:
-        if output is None:
-            raise InputError("--format email needs -o FILE (an mbox) or -o DIR (an existing directory: a maildir)")
         replies = [m for r in reviews for m in email_reply.build_replies(r)]
-        if output.is_dir():
-            email_reply.write_maildir(replies, output)
-        else:
-            email_reply.write_mbox(replies, output)
-        print(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'} written to {output} (nothing sent)",
+        write_replies(replies, target)
+        print(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'} written to {target.shown} (nothing sent)",
               file=sys.stderr)
     else:
-        _write(text.render(reviews, color=output is None and text.use_color(sys.stdout)), output)
+        write_text(text.render(reviews, color=target.path is None and text.use_color(sys.stdout)), target)
 
 
 @app.command()
@@ -75,7 +74,9 @@ def review(
     base: str = typer.Option(None, "--base", help="commit the series applies to (default: base-commit:, "
                                                    "blob ids of the diffs, then HEAD)"),
     format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", "-f"),
-    output: Path = typer.Option(None, "--output", "-o", help="write the report to this file"),
+    output: str = typer.Option(None, "--output", "-o", help="write the report to this file (replaced, never "
+                               "appended to); with --format email an mbox, or a maildir for DIR/ or an empty "
+                               "or maildir directory"),
     checkpatch: bool = typer.Option(False, "--checkpatch", help="also run the tree's scripts/checkpatch.pl"),
     no_cache: bool = typer.Option(False, "--no-cache", help="do not read or write the parse cache"),
     fail_on: Severity = typer.Option(None, "--fail-on", help="exit 1 when a finding is at or above this severity"),
@@ -84,10 +85,11 @@ def review(
     every patch, then the rules. The tree is only read."""
     from reviewbot.pipeline import ReviewOptions, review_input
 
+    target = output_target(output, format, [input])
     with _status() as say:
         reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch,
                                                                use_cache=not no_cache, progress=say))
-    render(reviews, format, output)
+    render(reviews, format, target)
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for r in reviews for f in r.findings):
         raise typer.Exit(1)
 
@@ -168,9 +170,10 @@ def check(
         if ahead.returncode == 0 and ahead.stdout.strip() == "0":
             typer.echo(f"nothing to check: {range_} has no commits")
             return
+    target = output_target(None, format, [])
     with _status() as say:
         reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config, progress=say))
-    render(reviews, format, None)
+    render(reviews, format, target)
     threshold = fail_on or config.fail_on
     if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
         raise typer.Exit(1)
@@ -180,7 +183,7 @@ def check(
 def index(
     tree: Path = typer.Option(..., "--tree", "-t", help="kernel tree: a git repository or a plain directory"),
     rev: str = typer.Option(None, "--rev", help="revision of a git tree (default HEAD)"),
-    jobs: int = typer.Option(None, "--jobs", "-j", help="parallel processes (default: all cores)"),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="parallel processes (default: all cores)"),
 ) -> None:
     """Parse every .c/.h file of the tree into the parse cache, so later reviews start warm; prints what
     was recovered, the time and the peak memory."""

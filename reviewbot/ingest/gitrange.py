@@ -82,7 +82,10 @@ def series_from_git(repo_path: str | Path, expr: str, skipped: list[Skipped] | N
     if not shas:
         raise GitError(f"{expr}: no commits in that range")
     commits = []
+    shallow = _shallow_edges(repo)
     for sha in shas:
+        if sha in shallow:
+            raise GitError(_shallow_message(repo, sha))
         commit = _commit(repo, sha)
         if len(commit["parents"]) > 1:
             if skipped is not None:
@@ -93,6 +96,26 @@ def series_from_git(repo_path: str | Path, expr: str, skipped: list[Skipped] | N
     patches = [_patch(repo, c, n, total) for n, c in enumerate(commits, 1)]
     subject = patches[0].subject if total == 1 else f"{expr} ({total} commits)"
     return Series(subject=subject, patches=patches, expected_total=total, source=f"{repo_path} {expr}")
+
+
+def _shallow_edges(repo: str) -> set[str]:
+    """The commits a shallow clone was cut at: git lists them in the shallow file and shows them
+    without parents, as if they were root commits (they are not: their parents are absent)."""
+    proc = run_git(repo, "rev-parse", "--git-path", "shallow", check=False, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return set()
+    try:
+        return set((Path(repo) / proc.stdout.strip()).read_text(encoding="ascii").split())
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def _shallow_message(repo: str, sha: str) -> str:
+    raw = run_git(repo, "cat-file", "commit", sha, check=False, text=True).stdout  # the object keeps its parents
+    parents = [line.split()[1] for line in raw.split("\n\n", 1)[0].splitlines() if line.startswith("parent ")]
+    missing = f"its parent {parents[0][:12]} is missing" if parents else "its parent is missing"
+    return (f"{repo} is a shallow clone that ends at {sha[:12]}: {missing}, so the commit's diff cannot be made; "
+            f"fetch it (git fetch --deepen=1) or name a range that starts inside the clone")
 
 
 def _commit(repo: str, sha: str) -> dict:

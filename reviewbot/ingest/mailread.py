@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -86,6 +87,8 @@ def read_messages(source: str | Path, progress: Callable[[int, int], None] | Non
     ``progress(done, total)`` is called as files of a directory or messages of an mbox are read."""
     result = MailReadResult(progress=progress)
     if str(source) == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`): there is nothing to read
+            raise InputError("stdin is closed: nothing to read")
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             raise InputError(f"stdin: more than {MAX_INPUT_BYTES} bytes, more than reviewbot reads")
@@ -197,7 +200,7 @@ def _gunzip(data: bytes) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
             data = gz.read(MAX_INPUT_BYTES + 1)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream inside
         raise InputError(f"broken gzip data ({exc})") from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"expands to more than {MAX_INPUT_BYTES} bytes, more than reviewbot reads")

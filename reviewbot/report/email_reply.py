@@ -7,11 +7,9 @@ under the quoted line it is about. Nothing is sent: the caller writes an mbox or
 """
 from __future__ import annotations
 
-import mailbox
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.model import Finding, Patch, Review
@@ -111,20 +109,3 @@ def build_replies(review: Review, sender: str = DEFAULT_FROM) -> list[EmailMessa
         replies.append(reply)
     return replies
 
-
-def write_mbox(replies: list[EmailMessage], path: Path) -> None:
-    box = mailbox.mbox(str(path), create=True)
-    try:
-        for reply in replies:
-            box.add(reply)
-        box.flush()
-    finally:
-        box.close()
-
-
-def write_maildir(replies: list[EmailMessage], path: Path) -> None:
-    for sub in ("cur", "new", "tmp"):  # an existing empty directory becomes a maildir
-        (Path(path) / sub).mkdir(parents=True, exist_ok=True)
-    box = mailbox.Maildir(str(path), create=False)
-    for reply in replies:
-        box.add(reply)
