@@ -9,6 +9,8 @@ Looked up, later ones overriding earlier ones:
     enable = ["RB0003"]                             # re-enable what an earlier file disabled
     ignore_paths = ["drivers/staging/*", "tools/"]  # fnmatch patterns or folder prefixes
     fail_on = "warning"                             # for `reviewbot check`: info, warning or error
+    trailers_ignore_from = ["ci-bot@example.org"]   # b4's trailers-ignore-from: replies from these
+                                                    # addresses give no trailers (also "trailers-ignore-from")
     [severity]
     RB0002 = "error"
 """
@@ -27,7 +29,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KNOWN_KEYS = {"disable", "enable", "ignore_paths", "fail_on", "severity"}
+KNOWN_KEYS = {"disable", "enable", "ignore_paths", "fail_on", "severity", "trailers_ignore_from",
+              "trailers-ignore-from"}
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Config:
     disabled: set[str] = field(default_factory=set)
     severities: dict[str, Severity] = field(default_factory=dict)
     ignore_paths: list[str] = field(default_factory=list)
+    trailers_ignore_from: list[str] = field(default_factory=list)  # addresses whose replies give no trailers
     fail_on: Severity = Severity.WARNING
     sources: list[str] = field(default_factory=list)  # files read, for --verbose and errors
 
@@ -76,6 +80,13 @@ def merge(config: Config, table: dict, where: str) -> Config:
     config.disabled |= set(table.get("disable", []))
     config.disabled -= set(table.get("enable", []))
     config.ignore_paths.extend(table.get("ignore_paths", []))
+    for key in ("trailers_ignore_from", "trailers-ignore-from"):
+        value = table.get(key, [])
+        if isinstance(value, str):  # b4 writes it as one comma-separated string
+            value = [v for v in value.split(",")]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"{where}: {key} must be a list of addresses")
+        config.trailers_ignore_from.extend(v.strip().lower() for v in value if v.strip())
     if "fail_on" in table:
         config.fail_on = _severity(table["fail_on"], where)
     severity = table.get("severity", {})

@@ -159,3 +159,53 @@ def test_partial_reroll_is_described_alike_by_series_summary_and_trailers(corpus
     assert all(cover_reviewer in [(t["name"], t["person"], t["origin"]) for t in p["trailers"]] for p in v3["patches"])
     trailers = runner.invoke(app, ["trailers", mbox]).output.splitlines()
     assert "  [v2->v3 1/2] Simple test 1" in trailers and "  [2/2] Simple test 2" in trailers
+
+
+def _b4_person_trailers(ref) -> list[tuple[str, str]]:
+    import mailbox
+    import re
+    from email.utils import parseaddr
+
+    (msg,) = list(mailbox.mbox(ref))
+    body = msg.get_payload(decode=True).decode().split("\n---\n")[0]
+    out = []
+    for line in body.splitlines():
+        m = re.match(r"^([A-Za-z-]+-by): (.+)$", line)
+        if m and "test-override@" not in line:
+            out.append((m.group(1), parseaddr(m.group(2))[1]))
+    return sorted(out)
+
+
+def _trailers_json(*args) -> dict:
+    result = runner.invoke(app, ["trailers", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_trailers_ignore_from_on_the_command_line_and_in_the_config_matches_b4(corpus, own_home):
+    """b4's custody case with trailers-ignore-from=followup-reviewer1@example.com
+    (trailers-followup-custody-ref-with-ignored.txt)."""
+    samples = corpus / "b4/samples"
+    mbox = str(samples / "trailers-followup-custody.mbox")
+    expected = _b4_person_trailers(samples / "trailers-followup-custody-ref-with-ignored.txt")
+
+    def persons(out):
+        (patch,) = out["patches"]
+        return sorted((t["name"], t["email"]) for t in patch["trailers"] if "test-override@" not in t["email"])
+
+    assert persons(_trailers_json(mbox, "--ignore-from", "followup-reviewer1@example.com")) == expected
+    assert ("Reviewed-by", "followup-reviewer1@example.com") in persons(_trailers_json(mbox))
+    config = own_home / ".config" / "reviewbot" / "reviewbot.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('trailers-ignore-from = "Followup-Reviewer1@example.com, ci@example.org"\n')
+    assert persons(_trailers_json(mbox)) == expected
+
+
+def test_follow_up_link_and_closes_trailers_are_kept_as_b4_does(corpus):
+    """trailers-thread-with-cover-followup.verify: patch 4/4 gains the follow-up's Tested-by, Link: and
+    Closes:, in that order; the other patches gain neither."""
+    out = _trailers_json(str(corpus / "b4/samples/trailers-thread-with-cover-followup.mbox"))
+    by_index = {p["index"]: p for p in out["patches"]}
+    gained = [(t["name"], t["person"]) for t in by_index[4]["other_trailers"] if t["from_reply"]]
+    assert gained == [("Link", "https://example.org"), ("Closes", "https://example.org/bug/1234")]
+    assert all(not t["from_reply"] for i in (1, 2, 3) for t in by_index[i].get("other_trailers", []))

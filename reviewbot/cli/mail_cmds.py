@@ -39,6 +39,9 @@ def _skipped_note(data) -> None:
 def trailers(
     mbox: str = typer.Argument(..., help="mbox, maildir, .eml, patch file or directory, .gz, or - for stdin"),
     format: MailFormat = typer.Option(MailFormat.text, "--format", "-f", help="text or json"),
+    ignore_from: list[str] = typer.Option(
+        [], "--ignore-from", help="address whose replies give no trailers (bots, CI; repeatable or comma-separated); "
+        "added to trailers_ignore_from of the user configuration"),
 ) -> None:
     """Per patch of the newest version of each series, the trailers it would carry (b4's rules).
 
@@ -46,12 +49,16 @@ def trailers(
     apply to every patch. A trailer that names someone other than the reply's sender is not applied
     and is listed as a mismatch. reviewbot never adds trailers itself: people decide.
     """
+    from reviewbot.config import load_config
     from reviewbot.ingest.load import load_mail
     from reviewbot.ingest.series import fill_partial_reroll, patches_with_trailers
+    from reviewbot.ingest.trailers import without_ignored
 
     with stderr_progress("reading mail") as update:
         data = load_mail(mbox, update)
     _skipped_note(data)
+    ignored = load_config().trailers_ignore_from + [a for v in ignore_from for a in v.split(",")]
+    senders = {m.msgid: m.from_email for m in data.messages}
     out = []
     for group in data.groups:
         s = fill_partial_reroll(group)
@@ -59,6 +66,7 @@ def trailers(
             continue
         patches = []
         for p in patches_with_trailers(s):
+            p.trailers = without_ignored(p.trailers, senders, ignored)
             applied = [t for t in p.trailers if not t.mismatch and t.is_person]
             entry = {"index": p.index, "subject": p.subject, "trailers": [_trailer_dict(t) for t in applied]}
             if p.index in s.carried_from:
@@ -85,7 +93,8 @@ def trailers(
             carried = f"v{p['carried_from']}->v{s['series']['version']} " if p.get("carried_from") else ""
             typer.echo(f"  [{carried}{p['index']}/{s['series']['total']}] {p['subject']}")
             for t in p.get("other_trailers", []):
-                typer.echo(f"      {t['name']}: {t['person']}")
+                marker = {"patch": " ", "reply": "+", "cover": "*"}[t["origin"]]
+                typer.echo(f"    {marker} {t['name']}: {t['person']}")
             for t in p["trailers"]:
                 marker = {"patch": " ", "reply": "+", "cover": "*"}[t["origin"]]
                 typer.echo(f"    {marker} {t['name']}: {t['person']}")

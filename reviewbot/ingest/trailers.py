@@ -1,8 +1,9 @@
 """Trailers (``Reviewed-by: Name <email>``) in commit messages and in review replies, with b4's rules.
 
 - A patch's own trailers are the trailer block that ends its commit message.
-- A reply contributes the person trailers written in its own (unquoted) text above its signature;
-  replies carrying a diff contribute nothing.
+- A reply contributes the person trailers written in its own (unquoted) text above its signature,
+  and the Link:/Closes: lines of the same trailer block (as b4 keeps them); replies carrying a diff
+  contribute nothing.
 - A trailer whose person is not the reply's sender is kept but flagged (``Trailer.mismatch``),
   unless the patch already carries it.
 """
@@ -115,6 +116,9 @@ def reply_trailers(msg: Message, origin: TrailerOrigin = TrailerOrigin.REPLY) ->
     lines = own_lines(msg.body)
     for n, line in enumerate(lines):
         m = _is_trailer_line(line)
+        if m and m.group(1).lower() in _FOLLOWUP_UTILITY and _beside_person_trailer(lines, n):
+            trailers.append(make_trailer(m.group(1), m.group(2), origin, msg.msgid))
+            continue
         if not m or not m.group(1).lower().endswith("-by"):
             continue
         value = m.group(2)
@@ -125,6 +129,21 @@ def reply_trailers(msg: Message, origin: TrailerOrigin = TrailerOrigin.REPLY) ->
             t.mismatch = _mismatch(t, msg)
             trailers.append(t)
     return trailers
+
+
+# Utility trailers b4 keeps from a follow-up ("Link: https://example.org", "Closes: .../bug/1234"),
+# taken only from a block that also holds a person trailer, so a URL in prose is not one.
+_FOLLOWUP_UTILITY = {"link", "closes"}
+
+
+def _beside_person_trailer(lines: list[str], n: int) -> bool:
+    start = n
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    end = n
+    while end + 1 < len(lines) and lines[end + 1].strip():
+        end += 1
+    return any((m := _is_trailer_line(line)) and m.group(1).lower().endswith("-by") for line in lines[start:end + 1])
 
 
 def _norm_name(name: str) -> str:
@@ -162,3 +181,13 @@ def merge_trailers(own: list[Trailer], *collected: list[Trailer]) -> list[Traile
             seen.add(key)
             out.append(t)
     return out
+
+
+def without_ignored(trailers: list[Trailer], senders: dict[str, str], ignore_from: list[str]) -> list[Trailer]:
+    """b4's trailers-ignore-from: drop the trailers replies from these addresses gave (bots, CI);
+    ``senders`` maps a reply's Message-ID to its sender's address. The patch's own trailers stay."""
+    ignored = {a.strip().lower() for a in ignore_from if a.strip()}
+    if not ignored:
+        return trailers
+    return [t for t in trailers
+            if not (t.from_reply and senders.get(t.source_msgid or "", "").lower() in ignored)]
