@@ -155,6 +155,21 @@ def test_stdout_on_a_full_disk(env):
     assert_one_line_error(proc, says="No space left on device")
 
 
+def test_stdout_closed(tmp_path, env):
+    """Started with `>&-`: a command that prints says so (click would drop the output and exit 0); one
+    that writes to -o FILE does its work."""
+    def close_stdout():
+        os.close(1)
+    proc = reviewbot(env, "series", SERIES, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                     preexec_fn=close_stdout)
+    assert_one_line_error(proc, says="stdout is closed")
+    report = tmp_path / "report.txt"
+    proc = reviewbot(env, "review", SERIES, "--tree", MINI, "-o", report, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.PIPE, preexec_fn=close_stdout)
+    assert proc.returncode == 0, proc.stderr
+    assert report.read_text().rstrip().endswith("3 findings (2 errors, 1 warning) in 1 of 2 patches")
+
+
 def test_stdout_closed_by_the_reader(env):
     """`reviewbot rules | head -1`, made certain: the reader is gone before anything is written."""
     read, write = os.pipe()

@@ -7,7 +7,9 @@ bug as a verdict. Nothing prints a traceback on the terminal.
 """
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import os
 import sys
 
@@ -53,6 +55,18 @@ def _silence_stdout() -> None:
         pass
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout the process was started without (`>&-`): click's echo would drop the output
+    silently and exit 0; a write here is an error instead (exit 2), and a command that writes nothing
+    to stdout (`review -o FILE`) is not disturbed."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed: nothing can be written; redirect it or use -o")
+
+
 def _crash(exc: BaseException, argv: list[str]) -> int:
     from reviewbot import crashlog
 
@@ -70,6 +84,8 @@ def run(argv: list[str] | None = None) -> int:
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     try:
         command = typer.main.get_command(app)
         with command.make_context("reviewbot", list(argv)) as ctx:
@@ -97,7 +113,8 @@ def run(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return _error("the output was closed before everything was written (broken pipe)")
     except OSError as exc:  # the environment: permissions, a full disk, a vanished file
-        where = f"{exc.filename}: " if exc.filename else ""
+        writing = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)
+        where = f"{exc.filename}: " if exc.filename else "writing the output: " if writing else ""
         return _error(f"{where}{exc.strerror or exc}")
     except Exception as exc:
         return _crash(exc, argv)

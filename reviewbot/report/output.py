@@ -113,15 +113,8 @@ def _replace(path: Path, fill: Callable[[str], None]) -> None:
 
 def write_text(text: str, target: Target) -> None:
     if target.path is None:
-        if sys.stdout is None:
-            raise InputError("stdout is closed; name a file with -o")
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:  # e.g. stdout redirected to a full disk
-            raise InputError(f"cannot write to stdout: {exc.strerror or exc}") from None
+        sys.stdout.write(text)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here; cli.run makes it one line, exit 2
         return
 
     def fill(temp: str) -> None:
