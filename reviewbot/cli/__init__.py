@@ -30,6 +30,7 @@ for _name in COMMAND_MODULES:
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_CRASH = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # the shell's 128 + SIGINT
+BROKEN_PIPE = "the output was closed before everything was written (broken pipe)"
 
 
 def _say(line: str) -> None:
@@ -111,7 +112,11 @@ def run(argv: list[str] | None = None) -> int:
         return _error(str(exc))
     except BrokenPipeError:
         _silence_stdout()
-        return _error("the output was closed before everything was written (broken pipe)")
+        return _error(BROKEN_PIPE)
+    except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):  # rich's console exits 1 on a broken pipe
+            return _error(BROKEN_PIPE)
+        raise
     except OSError as exc:  # the environment: permissions, a full disk, a vanished file
         writing = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)
         where = f"{exc.filename}: " if exc.filename else "writing the output: " if writing else ""
