@@ -307,3 +307,29 @@ def test_stdin_delivery_one_message_per_run(tmp_path):
     data = json.loads(bot_cli(tmp_path, "status", "--state", str(state), "--format", "json").stdout)
     assert data["messages"] == 4 and data["inboxes"][0]["duplicates"] == 1
     assert len(outbox_mails(tmp_path / "out")) == 1
+
+
+def test_a_state_of_schema_1_is_migrated_and_its_unassembled_threads_get_their_series(tmp_path):
+    from reviewbot.bot import state as state_module
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(state_module.MIGRATIONS[0] + "PRAGMA user_version=1;")
+    import zlib
+
+    for seq, raw in enumerate(series_mails(V3), 1):  # what a schema-1 bot had stored, series not yet made
+        msg = parse_message(raw)
+        old.execute("INSERT INTO messages(seq, msgid, thread, kind, raw) VALUES(?,?,?,?,?)",
+                    (seq, msg.msgid, "cover.1795560350.git.ross.zwisler@linux.intel.com",
+                     "cover" if seq == 1 else "patch", zlib.compress(raw)))
+    old.commit()
+    old.close()
+    bot = make_bot(tmp_path)
+    bot.state.close()
+    bot.state = State(path)
+    assert bot.state.schema_version() == SCHEMA_VERSION == 2
+    assert bot.state.dirty_threads() == ["cover.1795560350.git.ross.zwisler@linux.intel.com"]
+    (tmp_path / "empty").mkdir()
+    write_maildir(tmp_path / "empty", [])
+    bot.run_once(open_inbox(f"maildir:{tmp_path / 'empty'}"))
+    assert bot.state.status()["series"]["reviewed"] == 1 and len(outbox_mails(tmp_path / "out")) == 1

@@ -1,7 +1,8 @@
 """The bot's work, in three steps that can each be interrupted and resumed at any point:
 
 1. ingest: every message the inbox has since the kept position, one transaction each (the message,
-   its thread, the series it adds to, the position after it); unreadable mail to the quarantine.
+   its thread, the position after it); unreadable mail to the quarantine. Then the series of each
+   thread that got a patch or a cover, by the existing detection, once per thread per batch.
 2. review: each pending version once it is complete (every n/N, and the cover when the patches
    answer one), or once ``wait_minutes`` have passed with what arrived; the review and the replies
    it makes are recorded in one transaction as "planned".
@@ -71,6 +72,17 @@ class Bot:
             if self.stop:
                 return
             self.ingest_item(inbox.spec, item)
+        self.settle()
+
+    def settle(self) -> None:
+        """Assemble the series of every thread that got a patch or cover since the last time, each
+        thread in one transaction (a kill leaves the rest marked for the next run)."""
+        for thread in self.state.dirty_threads():
+            if self.stop:
+                return
+            with self.state.transaction():
+                self._update_series(thread)
+                self.state.clean(thread)
 
     def ingest_item(self, spec: str, item: InboxItem) -> None:
         reason = item.error or _unreadable(item.raw)
@@ -85,26 +97,24 @@ class Bot:
         if msg is None:
             self._quarantine(spec, item, reason or "unreadable")
             return
+        from reviewbot.ingest.series import classify
+
+        kind = classify(msg).kind
         with self.state.transaction():
-            if self.state.has_message(msg.msgid):
+            thread = self.state.thread_of(msg.parent_ids) or (msg.references[0] if msg.references else None) \
+                or msg.in_reply_to or msg.msgid
+            added = self.state.add_message(msgid=msg.msgid, thread=thread, kind=kind, list_id=list_id(msg),
+                                           subject=msg.subject, from_email=msg.from_email.lower(),
+                                           date=msg.date.isoformat() if msg.date else None, inbox=spec,
+                                           origin=item.origin, raw=item.raw)
+            if not added:  # the same Message-ID again (cross-posted, re-delivered): one message
                 self.state.advance(spec, item.position, False, duplicate=True)
                 self.stats.duplicates += 1
                 return
-            from reviewbot.ingest.series import classify
-
-            kind = classify(msg).kind
-            thread = self.state.thread_of(msg.parent_ids) or (msg.references[0] if msg.references else None) \
-                or msg.in_reply_to or msg.msgid
-            self.state.add_message(msgid=msg.msgid, thread=thread, kind=kind, list_id=list_id(msg),
-                                   subject=msg.subject, from_email=msg.from_email.lower(),
-                                   date=msg.date.isoformat() if msg.date else None, inbox=spec,
-                                   origin=item.origin, raw=item.raw)
-            self._remember(msg)
             if kind in ("patch", "cover"):
-                self._update_series(thread)
-            if msg.date:
-                self.state.set_meta("last_message_time", msg.date.isoformat())
+                self.state.mark_dirty(thread)
             self.state.advance(spec, item.position, True)
+        self._remember(msg)
         self.stats.messages += 1
 
     def _quarantine(self, spec: str, item: InboxItem, reason: str) -> None:

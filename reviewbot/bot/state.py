@@ -68,6 +68,13 @@ MIGRATIONS: list[str] = [
         file TEXT PRIMARY KEY, inbox TEXT, origin TEXT, reason TEXT NOT NULL, at REAL
     );
     """,
+    # 2: series detection runs once per thread per batch of arrivals, not once per patch (a 20-patch
+    # series was assembled 20 times); the threads waiting for it are kept with the messages
+    """
+    CREATE TABLE dirty_threads (thread TEXT PRIMARY KEY);
+    INSERT OR IGNORE INTO dirty_threads(thread) SELECT DISTINCT thread FROM messages
+        WHERE kind IN ('patch', 'cover') AND thread NOT IN (SELECT thread FROM series);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -161,20 +168,30 @@ class State:
 
     def thread_of(self, msgids: list[str]) -> str | None:
         """The thread of the first of ``msgids`` that is known (nearest parent first)."""
-        for msgid in msgids:
-            row = self.db.execute("SELECT thread FROM messages WHERE msgid=?", (msgid,)).fetchone()
-            if row:
-                return row[0]
-        return None
+        if not msgids:
+            return None
+        found = dict(self.db.execute(f"SELECT msgid, thread FROM messages WHERE msgid IN "
+                                     f"({','.join('?' * len(msgids))})", msgids).fetchall())
+        return next((found[m] for m in msgids if m in found), None)
 
     def add_message(self, *, msgid: str, thread: str, kind: str, list_id: str | None, subject: str,
-                    from_email: str, date: str | None, inbox: str, origin: str, raw: bytes) -> int:
+                    from_email: str, date: str | None, inbox: str, origin: str, raw: bytes) -> bool:
+        """False when a message of that Message-ID is already there (nothing is changed then)."""
         cur = self.db.execute(
-            "INSERT INTO messages(msgid, thread, kind, list_id, subject, from_email, date, inbox, origin, received,"
-            " raw) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO messages(msgid, thread, kind, list_id, subject, from_email, date, inbox, origin,"
+            " received, raw) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
             (msgid, thread, kind, list_id, subject, from_email, date, inbox, origin, time.time(),
              zlib.compress(raw, 1)))
-        return cur.lastrowid
+        return cur.rowcount == 1
+
+    def mark_dirty(self, thread: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO dirty_threads(thread) VALUES(?)", (thread,))
+
+    def dirty_threads(self) -> list[str]:
+        return [t for (t,) in self.db.execute("SELECT thread FROM dirty_threads ORDER BY rowid")]
+
+    def clean(self, thread: str) -> None:
+        self.db.execute("DELETE FROM dirty_threads WHERE thread=?", (thread,))
 
     def thread_messages(self, thread: str) -> list[StoredMessage]:
         rows = self.db.execute("SELECT seq, msgid, thread, kind, raw FROM messages WHERE thread=? ORDER BY seq",
@@ -297,7 +314,8 @@ class State:
                         "planned": replies.get("planned", 0), "suppressed": replies.get("suppressed", 0)},
             "quarantined": one("SELECT COUNT(*) FROM quarantine"),
             "last_error": self.get_meta("last_error"),
-            "last_message_time": self.get_meta("last_message_time"),
+            "last_message_time": (self.db.execute("SELECT date FROM messages ORDER BY seq DESC LIMIT 1").fetchone()
+                                  or [None])[0],
             "inboxes": inboxes,
             "failed_series": failed,
             "quarantine": quarantine,
