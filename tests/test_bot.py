@@ -251,13 +251,22 @@ def test_outbox_finds_a_reply_written_before_a_crash_instead_of_writing_it_again
 
 def test_cli_run_status_and_replay(tmp_path):
     write_maildir(tmp_path / "inbox", series_mails(V2) + series_mails(V3))
-    config = policy_file(tmp_path, "wait_minutes = 0\n")
+    config = policy_file(tmp_path, f"wait_minutes = 0\nreports = \"{tmp_path / 'reports'}\"\n")
     state = tmp_path / "state.sqlite3"
     run = bot_cli(tmp_path, "run", "--inbox", f"maildir:{tmp_path / 'inbox'}", "--tree", str(MINI), "--state",
                   str(state), "--outbox", str(tmp_path / "out"), "--config", str(config), "--once")
     assert run.returncode == 0, run.stderr
     assert run.stderr.decode().strip() == ("reviewbot bot: 7 new messages (0 duplicates, 0 quarantined), "
                                            "1 series reviewed, 0 could not be, 1 replies delivered")
+    (report,) = sorted((tmp_path / "reports").iterdir())  # v2 was superseded before review: no report
+    data = json.loads(report.read_text())
+    assert report.name == "series-2-v3.json"
+    assert data["bot"]["message_ids"] == ["cover.1795560350.git.ross.zwisler@linux.intel.com", V3_PATCH1,
+                                          "db0c9f449b3a6f88c6680c141df1d5758e44e1a8.1795560350.git.ross.zwisler"
+                                          "@linux.intel.com",
+                                          "c188c5188f22223213ba62f9ec2b1b69069ba101.1795560350.git.ross.zwisler"
+                                          "@linux.intel.com"]
+    assert [f["rule"] for f in data["findings"]] == ["RB-API-CALLER", "RB-API-CALLER", "RB0001"]
     status = bot_cli(tmp_path, "status", "--state", str(state), "--format", "json")
     data = json.loads(status.stdout)
     assert data["messages"] == 7 and data["series"]["superseded"] == 1 and data["replies"]["written"] == 1
@@ -333,3 +342,40 @@ def test_a_state_of_schema_1_is_migrated_and_its_unassembled_threads_get_their_s
     write_maildir(tmp_path / "empty", [])
     bot.run_once(open_inbox(f"maildir:{tmp_path / 'empty'}"))
     assert bot.state.status()["series"]["reviewed"] == 1 and len(outbox_mails(tmp_path / "out")) == 1
+
+
+def test_follow_picks_up_new_mail_and_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.bot_util import cli_env
+
+    box = tmp_path / "inbox"
+    write_maildir(box, series_mails(V2))
+    state = tmp_path / "state.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "reviewbot", "bot", "run", "--follow", "--inbox", f"maildir:{box}",
+                             "--tree", str(MINI), "--state", str(state), "--outbox", str(tmp_path / "out"),
+                             "--config", str(policy_file(tmp_path, "poll_seconds = 0.2\n")), "--no-cache"],
+                            env=cli_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def wait_for(count: int) -> None:
+            deadline = time.monotonic() + 120
+            while len(outbox_mails(tmp_path / "out")) < count:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+
+        wait_for(1)  # v2's reply
+        write_maildir(box, series_mails(V3), start=10)
+        wait_for(2)  # v3's, from the same running bot
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert err.decode().rstrip().endswith("(stopped)")
+    check = State(state)
+    assert check.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert check.status()["messages"] == 7 and check.status()["replies"]["written"] == 2
