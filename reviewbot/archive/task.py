@@ -26,6 +26,7 @@ class ReviewContext:
     rule_texts: dict[str, str]  # path under the rules folder -> its text (.yaml and .scm)
     ruleset: str  # version of rules + configuration + reviewbot: part of every resume key
     use_cache: bool = True
+    base: str | None = None  # mail series: the commit they apply to (default: found per series)
     _rules: list | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
@@ -33,7 +34,7 @@ class ReviewContext:
         return {**self.__dict__, "_rules": None}
 
 
-def build_context(tree: str, use_cache: bool = True) -> ReviewContext:
+def build_context(tree: str, use_cache: bool = True, base: str | None = None) -> ReviewContext:
     """On the driver: the configuration in force for ``tree`` and the rule pack, as data."""
     from reviewbot import __version__
     from reviewbot.config import load_config
@@ -48,7 +49,8 @@ def build_context(tree: str, use_cache: bool = True) -> ReviewContext:
         digest.update(f"{name}\0{text}\0".encode())
     digest.update(repr((sorted(config.disabled), sorted((k, v.value) for k, v in config.severities.items()),
                         config.ignore_paths)).encode())
-    return ReviewContext(str(Path(tree).resolve()), config, texts, digest.hexdigest()[:16], use_cache)
+    digest.update(f"base {base}".encode())
+    return ReviewContext(str(Path(tree).resolve()), config, texts, digest.hexdigest()[:16], use_cache, base)
 
 
 def context_rules(ctx: ReviewContext) -> list:
@@ -120,6 +122,7 @@ def _review(item: ArchiveItem, ctx: ReviewContext, cache_path: str | None) -> di
         series = series_from_git(ctx.tree, f"{item.base}..{item.tip}")
         review = review_series(series, ctx.tree, options, range_base=item.base)
     else:
+        options.base = ctx.base
         review = review_series(item.series, ctx.tree, options)
     return review_dict(review)
 

@@ -49,6 +49,8 @@ def archive(
                                 "(a rerun over it skips what is done)"),
     since: str = typer.Option(None, "--since", help="only series dated on or after YYYY-MM-DD"),
     until: str = typer.Option(None, "--until", help="only series dated before YYYY-MM-DD"),
+    base: str = typer.Option(None, "--base", help="mail series: the commit they apply to (default: base-commit:, "
+                             "blob ids of the diffs, then HEAD, per series)"),
     all_versions: bool = typer.Option(False, "--all-versions", help="review every version, not only the newest"),
     dask: bool = typer.Option(False, "--dask", help="run on a local Dask cluster of --workers processes"),
     scheduler: str = typer.Option(None, "--scheduler", help="run on an existing Dask cluster (tcp://HOST:8786)"),
@@ -72,7 +74,7 @@ def archive(
         raise InputError(f"--tree {tree}: no such directory")
     with stderr_progress("reading") as update:
         items = load_items(src, str(tree), since, until, all_versions, update)
-    ctx = build_context(str(tree), use_cache=not no_cache)
+    ctx = build_context(str(tree), use_cache=not no_cache, base=base)
     stats = run_archive(items, ctx, output, use_dask=dask, scheduler=scheduler, workers=workers,
                         cache_dir=cache_dir, say=_say)
     agg = write_report(output, str(tree), src)
