@@ -110,14 +110,45 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster, mailbox, seq
     assert _by_key(tmp_path / "out") == sequential
 
 
-def test_cli_dask_prints_the_dashboard(mailbox, tmp_path):
+def test_cli_on_a_scheduler_prints_the_dashboard(cluster, mailbox, tmp_path):
     import subprocess
     import sys
 
+    from reviewbot.cluster import describe
+
     proc = subprocess.run([sys.executable, "-m", "reviewbot", "archive", f"mbox:{mailbox}", "--tree", str(MINI),
-                           "-o", str(tmp_path / "out"), "--dask", "--workers", "2", "--no-cache"],
+                           "-o", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address, "--no-cache"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
-    assert "dask: local cluster of 2 workers, dashboard http://127.0.0.1:" in proc.stderr
+    assert f"dask: scheduler {cluster.scheduler_address}, dashboard http://127.0.0.1:" in proc.stderr
+    client = distributed.Client(cluster)
+    try:
+        assert describe(None, 2, client).startswith(f"dask: local cluster of 2 workers, dashboard "
+                                                    f"{client.dashboard_link}")
+    finally:
+        client.close()
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert report["series"] == len(list(read_results(tmp_path / "out/results.jsonl")))
+
+
+def test_index_on_dask_workers_stores_what_the_process_pool_stores(cluster, tmp_path):
+    """Workers parse and read the blobs of a git tree themselves; the driver alone writes the cache."""
+    from reviewbot.c.cache import FactsCache
+    from reviewbot.c.index import index_tree
+    from reviewbot.c.tree import open_tree
+    from reviewbot.cluster import ClientPool
+    from tests.test_archive import make_history
+
+    repo = make_history(tmp_path)
+    local, on_dask = FactsCache(tmp_path / "local.sqlite3"), FactsCache(tmp_path / "dask.sqlite3")
+    expected = index_tree(open_tree(repo), local, jobs=1)
+    client = distributed.Client(cluster)
+    try:
+        got = index_tree(open_tree(repo), on_dask, pool=ClientPool(client))
+    finally:
+        client.close()
+    assert (got.files, got.parsed, got.functions, got.calls) == (expected.files, expected.parsed,
+                                                                 expected.functions, expected.calls)
+    assert got.parsed == got.files == 6
+    assert on_dask.counts() == local.counts()
+    assert on_dask.fingerprinted() == local.fingerprinted() != set()

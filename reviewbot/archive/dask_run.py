@@ -11,16 +11,16 @@ memory at once.
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable
 
-from distributed import Client, LocalCluster, WorkerPlugin, as_completed
+from distributed import Client, WorkerPlugin, as_completed
 
 from reviewbot.archive.sources import ArchiveItem
 from reviewbot.archive.store import ResultsStore
 from reviewbot.archive.task import ReviewContext, review_item, worker_cache_path
+from reviewbot.cluster import dashboard_text, describe, start_client
 
 PLUGIN_NAME = "reviewbot-archive"
 WINDOW_PER_WORKER = 4  # tasks in flight per worker: enough to keep each busy, few to lose
@@ -46,22 +46,6 @@ def review_on_worker(item: ArchiveItem) -> dict:
     return review_item(item, ctx, _WORKER_STATE["cache"])
 
 
-def start_client(scheduler: str | None, workers: int) -> tuple[Client, LocalCluster | None]:
-    if scheduler:
-        return Client(scheduler, timeout="30s"), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
-    return Client(cluster), cluster
-
-
-def dashboard_text(client: Client) -> str:
-    try:
-        import bokeh  # noqa: F401  (distributed serves its dashboard only with bokeh installed)
-    except ImportError:
-        return f"{client.dashboard_link} (not served: pip install bokeh)"
-    return client.dashboard_link
-
-
 def run_on_dask(todo: list[ArchiveItem], ctx: ReviewContext, store: ResultsStore, stats, *,
                 scheduler: str | None, workers: int, cache_root: str | None, progress,
                 say: Callable[[str], None] | None = None,
@@ -70,8 +54,7 @@ def run_on_dask(todo: list[ArchiveItem], ctx: ReviewContext, store: ResultsStore
     try:
         stats.dashboard = dashboard_text(client)
         if say:
-            say(f"dask: {'scheduler ' + scheduler if scheduler else f'local cluster of {workers} workers'}, "
-                f"dashboard {stats.dashboard}")
+            say(describe(scheduler, workers, client))
         client.register_plugin(ArchiveWorkerPlugin(ctx, cache_root), name=PLUGIN_NAME)
         window = WINDOW_PER_WORKER * max(1, len(client.scheduler_info()["workers"]) or workers)
         pending = iter(todo)

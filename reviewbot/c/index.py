@@ -50,11 +50,14 @@ def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]])
 
 
 def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> IndexStats:
+               progress: Callable[[int, int], None] | None = None, pool=None) -> IndexStats:
+    """``pool``: where the batches run instead of a local process pool: anything with ``submit``
+    returning futures (cluster.ClientPool for Dask workers, which then read the blobs of a git tree
+    from their own copy at the same path). This process stays the one writer."""
     start = time.perf_counter()
     paths = [p for p in tree.files() if p.endswith((".c", ".h"))]
     stats = IndexStats(files=len(paths))
-    jobs = jobs or os.cpu_count() or 1
+    jobs = getattr(pool, "workers", None) or jobs or os.cpu_count() or 1
     done = 0
 
     counted = cache.counts()  # one query: a warm run decodes nothing
@@ -95,7 +98,7 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         if progress:
             progress(done, len(paths))
 
-    with cache.bulk_fingerprints(), ProcessPoolExecutor(max_workers=jobs) as pool:
+    with cache.bulk_fingerprints(), (pool or ProcessPoolExecutor(max_workers=jobs)) as pool:
         pending: deque = deque()
         for batch in batches():
             pending.append(pool.submit(_extract_batch, repo, batch))

@@ -9,20 +9,20 @@ import typer
 
 from reviewbot.cli.app import app
 
-DASK_MISSING = "--dask and --scheduler need Dask: pip install 'reviewbot[dask]' (dask and distributed)"
-
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
 def need_dask() -> None:
+    """One line and exit 2 when Dask is not installed, saying how to install it."""
     from reviewbot.errors import InputError
 
     try:
         import distributed  # noqa: F401
     except ImportError:
-        raise InputError(DASK_MISSING) from None
+        raise InputError("--dask and --scheduler need Dask: pip install 'reviewbot[dask]' "
+                         "(dask and distributed)") from None
 
 
 def write_report(out_dir: Path, tree: str, source: str) -> dict:

@@ -184,19 +184,40 @@ def index(
     tree: Path = typer.Option(..., "--tree", "-t", help="kernel tree: a git repository or a plain directory"),
     rev: str = typer.Option(None, "--rev", help="revision of a git tree (default HEAD)"),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="parallel processes (default: all cores)"),
+    dask: bool = typer.Option(False, "--dask", help="parse on a local Dask cluster of --workers processes"),
+    scheduler: str = typer.Option(None, "--scheduler", help="parse on an existing Dask cluster (tcp://HOST:8786); "
+                                  "each worker needs the tree at the same path"),
+    workers: int = typer.Option(2, "--workers", "-w", min=1, help="worker processes of the local Dask cluster"),
 ) -> None:
     """Parse every .c/.h file of the tree into the parse cache, so later reviews start warm; prints what
-    was recovered, the time and the peak memory."""
+    was recovered, the time and the peak memory. With --dask / --scheduler the workers parse and this
+    process stores (the default process pool is the faster way on one machine)."""
     from reviewbot.c.cache import FactsCache
     from reviewbot.c.index import index_tree
     from reviewbot.c.tree import open_tree
 
     source = open_tree(tree, rev)
+    client = cluster = None
+    if dask or scheduler:
+        from reviewbot.cli.archive_cmds import need_dask
+
+        need_dask()
+        from reviewbot.cluster import ClientPool, describe, start_client, worker_peak_mb
+
+        client, cluster = start_client(scheduler, workers)
+        print(describe(scheduler, workers, client), file=sys.stderr, flush=True)
     cache = FactsCache()
-    with stderr_progress("indexing") as update:
-        stats = index_tree(source, cache, jobs, update)
-    cache.close()
+    try:
+        with stderr_progress("indexing") as update:
+            stats = index_tree(source, cache, jobs, update, pool=ClientPool(client) if client else None)
+        worker_peak = f", worker peak {worker_peak_mb(client):.0f} MB" if client else ""
+    finally:
+        cache.close()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     typer.echo(f"{stats.files} files ({stats.parsed} parsed now, {stats.files - stats.parsed} from the cache), "
                f"{stats.functions} function definitions, {stats.calls} calls, "
                f"{stats.files_with_errors} files with tree-sitter ERROR nodes left; "
-               f"{stats.seconds:.1f}s, peak memory {stats.peak_rss_mb:.0f} MB")
+               f"{stats.seconds:.1f}s, peak memory {stats.peak_rss_mb:.0f} MB{worker_peak}")
