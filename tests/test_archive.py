@@ -218,3 +218,13 @@ def test_progress_line_gives_rate_and_eta():
     p = Progress(40)
     assert p.line(10, now=p.start + 20) == "archive: 10/40 series, 0.50/s, ETA 60s"
     assert p.line(0, now=p.start + 5) == "archive: 0/40 series, 0.00/s, ETA ?"
+
+
+def test_chart_months_run_without_gaps_across_a_year_end():
+    from reviewbot.report.archive_report import _month_axis
+
+    assert _month_axis(["2024-11", "2025-02", "(no date)"]) == ["2024-11", "2024-12", "2025-01", "2025-02",
+                                                                 "(no date)"]
+    agg = {"per_month": {"2024-11": {"RB0001": 2}, "2025-02": {}}, "per_rule": [{"rule": "RB0001"}]}
+    svg = render_svg(agg)
+    assert ">2024-12</text>" in svg and svg.count("<title>") == 1

@@ -45,3 +45,13 @@ def test_index_of_a_git_revision_reads_blobs_in_the_workers(tmp_path):
     assert cache.fingerprinted_blobs() == 6
     assert cache.facts(tree, "mm/memory.c").function("vmf_insert_mixed") is not None and cache.hits == 1
     assert index_tree(GitTree(repo, "base"), cache, jobs=2).parsed == 0
+
+
+def test_index_without_fingerprints_leaves_the_near_copy_index_to_a_later_run(tmp_path):
+    cache = FactsCache(tmp_path / "facts.sqlite3")
+    facts_only = index_tree(DirTree(MINI), cache, jobs=1, fingerprints=False)
+    assert (facts_only.parsed, cache.fingerprinted_blobs()) == (6, 0)
+    assert index_tree(DirTree(MINI), cache, jobs=1, fingerprints=False).parsed == 0  # warm for facts
+    with_fp = index_tree(DirTree(MINI), cache, jobs=1)
+    assert with_fp.parsed == 5  # the .c files again, for their fingerprints; the header needs none
+    assert cache.fingerprinted_blobs() == 5 and with_fp.functions == facts_only.functions

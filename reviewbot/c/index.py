@@ -35,23 +35,27 @@ class IndexStats:
 _READERS: dict[str, CatFile] = {}  # per worker process: its own `git cat-file --batch`
 
 
-def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]]) -> list[tuple]:
-    """In a worker: facts, encoded for the cache, their counts, and the fingerprint bands. With
-    ``repo``, the worker reads the blobs itself (the writer process neither reads nor ships them)."""
+def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]],
+                   fingerprints: bool = True) -> list[tuple]:
+    """In a worker: facts, encoded for the cache, their counts, and the fingerprint bands (None when
+    not asked for). With ``repo``, the worker reads the blobs itself (the writer process neither
+    reads nor ships them)."""
     out = []
     for path, blob, data in items:
         if data is None:
             reader = _READERS.get(repo) or _READERS.setdefault(repo, CatFile(repo))
             data = reader.read(blob)
         facts = extract(data, path)
-        bands = function_bands(data, facts.functions) if path.endswith(".c") else []
+        bands = (function_bands(data, facts.functions) if path.endswith(".c") else []) if fingerprints else None
         out.append((blob, encode(facts.to_row()), fact_counts(facts), bands))
     return out
 
 
 def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None, pool=None) -> IndexStats:
-    """``pool``: where the batches run instead of a local process pool: anything with ``submit``
+               progress: Callable[[int, int], None] | None = None, pool=None,
+               fingerprints: bool = True) -> IndexStats:
+    """``fingerprints``: also fill the near-copy index (fingerprint.py) that tree-wide near-duplicate
+    search reads. ``pool``: where the batches run instead of a local process pool: anything with ``submit``
     returning futures (cluster.ClientPool for Dask workers, which then read the blobs of a git tree
     from their own copy at the same path). This process stays the one writer."""
     start = time.perf_counter()
@@ -71,7 +75,7 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         for path in paths:
             blob = tree.blob_id(path)
             counts = counted.get(blob) if blob else None
-            if counts is not None and (not path.endswith(".c") or blob in fingerprinted):
+            if counts is not None and (not fingerprints or not path.endswith(".c") or blob in fingerprinted):
                 _count(stats, counts)
                 done += 1
                 continue
@@ -91,7 +95,8 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         with cache.transaction():  # one commit per batch, not two per file
             for blob, encoded, counts, bands in future.result():
                 cache.put_encoded(blob, encoded, counts)
-                cache.put_fingerprints(blob, bands)
+                if bands is not None:
+                    cache.put_fingerprints(blob, bands)
                 _count(stats, counts)
                 done += 1
                 stats.parsed += 1
@@ -101,7 +106,7 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
     with cache.bulk_fingerprints(), (pool or ProcessPoolExecutor(max_workers=jobs)) as pool:
         pending: deque = deque()
         for batch in batches():
-            pending.append(pool.submit(_extract_batch, repo, batch))
+            pending.append(pool.submit(_extract_batch, repo, batch, fingerprints))
             if len(pending) >= 2 * jobs:
                 collect(pending.popleft())
         while pending:

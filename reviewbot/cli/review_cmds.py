@@ -188,6 +188,8 @@ def index(
     scheduler: str = typer.Option(None, "--scheduler", help="parse on an existing Dask cluster (tcp://HOST:8786); "
                                   "each worker needs the tree at the same path"),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="worker processes of the local Dask cluster"),
+    fingerprints: bool = typer.Option(True, "--fingerprints/--no-fingerprints",
+                                      help="also build the near-copy index tree-wide near-duplicate search reads"),
 ) -> None:
     """Parse every .c/.h file of the tree into the parse cache, so later reviews start warm; prints what
     was recovered, the time and the peak memory. With --dask / --scheduler the workers parse and this
@@ -209,7 +211,8 @@ def index(
     cache = FactsCache()
     try:
         with stderr_progress("indexing") as update:
-            stats = index_tree(source, cache, jobs, update, pool=ClientPool(client) if client else None)
+            stats = index_tree(source, cache, jobs, update, pool=ClientPool(client) if client else None,
+                               fingerprints=fingerprints)
         worker_peak = f", worker peak {worker_peak_mb(client):.0f} MB" if client else ""
     finally:
         cache.close()

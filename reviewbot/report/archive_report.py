@@ -54,7 +54,7 @@ def render_markdown(agg: dict, source: str, chart_name: str | None = "findings-p
 
 def render_svg(agg: dict, title: str = "findings per month per rule") -> str:
     """Stacked bars, one per month, one colour per rule (the most frequent first; the rest grey)."""
-    months = list(agg["per_month"])
+    months = _month_axis(list(agg["per_month"]))
     ranked = [r["rule"] for r in agg["per_rule"]]
     shown = ranked[:len(PALETTE)]
     colour = {rule: PALETTE[i] for i, rule in enumerate(shown)}
@@ -62,7 +62,7 @@ def render_svg(agg: dict, title: str = "findings per month per rule") -> str:
     colour["other rules"] = OTHER
 
     def stack(month: str) -> list[tuple[str, int]]:
-        counts = agg["per_month"][month]
+        counts = agg["per_month"].get(month, {})
         out = [(rule, counts.get(rule, 0)) for rule in shown]
         other = sum(n for rule, n in counts.items() if rule not in colour)
         return out + ([("other rules", other)] if "other rules" in series_names else [])
@@ -71,8 +71,8 @@ def render_svg(agg: dict, title: str = "findings per month per rule") -> str:
     step = _nice_step(peak)
     top = step * -(-peak // step)
     left, right, upper, lower = 56, 190, 40, 70
-    bar_w = max(8, min(48, 640 // max(1, len(months))))
-    plot_w = max(240, len(months) * (bar_w + 6))
+    bar_w = max(2, min(48, 640 // max(1, len(months)) - 4))
+    plot_w = max(240, len(months) * (bar_w + 4))
     plot_h = 260
     width, height = left + plot_w + right, upper + plot_h + lower
     y = lambda value: upper + plot_h - plot_h * value / top  # noqa: E731
@@ -85,6 +85,7 @@ def render_svg(agg: dict, title: str = "findings per month per rule") -> str:
                    f'stroke="#dddddd"/>')
         out.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>')
     slot = plot_w / max(1, len(months))
+    label_every = max(1, -(-len(months) // 36))
     for i, month in enumerate(months):
         x = left + i * slot + (slot - bar_w) / 2
         base = 0
@@ -95,6 +96,8 @@ def render_svg(agg: dict, title: str = "findings per month per rule") -> str:
                            f'<title>{escape(month)} {escape(rule)}: {n}</title></rect>')
                 base += n
         label_x = x + bar_w / 2
+        if i % label_every:
+            continue
         out.append(f'<text x="{label_x:.1f}" y="{upper + plot_h + 14}" text-anchor="end" '
                    f'transform="rotate(-45 {label_x:.1f} {upper + plot_h + 14})">{escape(month)}</text>')
     out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{upper + plot_h}" y2="{upper + plot_h}" stroke="black"/>')
@@ -109,6 +112,21 @@ def render_svg(agg: dict, title: str = "findings per month per rule") -> str:
         out.append(f'<text x="{left + 10}" y="{upper + plot_h / 2}">no dated series</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _month_axis(months: list[str]) -> list[str]:
+    """Every month from the first to the last (an empty month is a gap, not left out); months that
+    are not YYYY-MM ("(no date)") come after."""
+    dated = sorted(m for m in months if len(m) == 7 and m[4] == "-" and m[:4].isdigit() and m[5:].isdigit())
+    rest = [m for m in months if m not in dated]
+    if not dated:
+        return rest
+    (y, mo), (last_y, last_mo) = (int(dated[0][:4]), int(dated[0][5:])), (int(dated[-1][:4]), int(dated[-1][5:]))
+    axis = []
+    while (y, mo) <= (last_y, last_mo):
+        axis.append(f"{y:04d}-{mo:02d}")
+        y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    return axis + rest
 
 
 def _nice_step(peak: int) -> int:
