@@ -7,16 +7,54 @@ under the quoted line it is about. Nothing is sent: the caller writes an mbox or
 """
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import default as default_policy
-from email.utils import format_datetime, make_msgid
+from email.policy import EmailPolicy
+from email.utils import format_datetime, getaddresses, make_msgid
 
 from reviewbot import __version__
-from reviewbot.model import Finding, Patch, Review
+from reviewbot.model import Finding, Message, Patch, Review
 
 DEFAULT_FROM = "reviewbot <reviewbot@localhost>"
-# Message-IDs are long and unbreakable: never fold them into encoded words.
-POLICY = default_policy.clone(max_line_length=998)
+_ID_HEADERS = ("message-id", "in-reply-to", "references")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_MSGID_OK = re.compile(r"^[!-;=?-~]+$")  # printable, no "<", ">" or space: what goes between the brackets
+
+
+class _ReplyPolicy(EmailPolicy):
+    """email's default policy (headers folded at 78 columns, names RFC 2047-encoded), except:
+    message-id lists are folded between ids (the default folder turns a long References into
+    encoded words no mail client threads by), and address lists put one address per line, each
+    folded alone (the default folder can encode the comma between two addresses into a name,
+    "=?utf-8?q?=2C?=", merging two recipients; seen with CPython 3.11)."""
+
+    def _fold_ids(self, name: str, value: str) -> str:
+        return f"{name}: " + f"{self.linesep} ".join(str(value).split()) + self.linesep
+
+    def _fold_addresses(self, name: str, value) -> str:
+        parts = []
+        for address in value.addresses:
+            alone = super().fold(name, self.header_factory(name, [address]))
+            parts.append(alone[len(name) + 2:].rstrip("\r\n"))
+        return f"{name}: " + f",{self.linesep} ".join(parts) + self.linesep
+
+    def fold(self, name, value):
+        if name.lower() in _ID_HEADERS:
+            return self._fold_ids(name, value)
+        if len(getattr(value, "addresses", ())) > 1:
+            return self._fold_addresses(name, value)
+        return super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        if name.lower() in _ID_HEADERS or len(getattr(value, "addresses", ())) > 1:
+            return self.fold(name, value).encode("ascii", "surrogateescape")
+        return super().fold_binary(name, value)
+
+
+POLICY = _ReplyPolicy()
 
 
 def _quote(lines: list[str]) -> list[str]:
@@ -84,6 +122,66 @@ def reply_body(patch: Patch, findings: list[Finding],
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _address(display: str, addr: str) -> Address | None:
+    address = _make_address(display, addr)
+    if address is None:
+        return None
+    try:  # a header re-reads the address from its text: keep only those that survive that
+        POLICY.header_factory("Cc", [address])
+    except (ValueError, IndexError, TypeError, HeaderParseError):
+        return None
+    return address
+
+
+def _make_address(display: str, addr: str) -> Address | None:
+    """An Address from a decoded name and an address as mail gave them; None when the address is not
+    one (a name may hold anything: commas, quotes, encoded line breaks; they stay inside the name)."""
+    display = _CONTROL.sub(" ", display).strip()
+    addr = addr.strip()
+    if not addr or _CONTROL.search(addr) or any(c in addr for c in ' <>,;:"()[]\\'):
+        return None
+    try:
+        return Address(display_name=display, addr_spec=addr)
+    except (ValueError, IndexError, TypeError, HeaderParseError):  # the stdlib parser raises all of these
+        pass
+    # not an RFC 5322 addr-spec ("a.@example.org") but a mailbox people write to: keep it as written
+    username, _, domain = addr.rpartition("@")
+    if not username or not domain:
+        return None
+    try:
+        return Address(display_name=display, username=username, domain=domain)
+    except (ValueError, IndexError, TypeError, HeaderParseError):  # the stdlib parser raises all of these
+        return None
+
+
+def _split_written(value: str) -> tuple[str, str]:
+    """(name, address) of the "Name <addr>" the model keeps (ingest.decode.addresses wrote it from
+    parsed pairs, so the address is what follows the last " <")."""
+    if value.endswith(">") and "<" in value:
+        name, _, addr = value[:-1].rpartition("<")
+        return name.strip(), addr
+    return "", value
+
+
+def recipients(original: Message, author: str) -> tuple[list[Address], list[Address]]:
+    """To (the patch's sender) and Cc (everyone it went to, minus the sender), each address once."""
+    to = _address(original.from_name, original.from_email) if original.from_email else None
+    if to is None:
+        to = next((a for a in (_address(n, e) for n, e in getaddresses([author])) if a), None)
+    seen = {to.addr_spec.lower()} if to else set()
+    cc = []
+    for written in original.to + original.cc:
+        address = _address(*_split_written(written))
+        if address is not None and address.addr_spec.lower() not in seen:
+            seen.add(address.addr_spec.lower())
+            cc.append(address)
+    return ([to] if to else []), cc
+
+
+def _ids(ids: list[str]) -> str:
+    return " ".join(f"<{i}>" for i in ids if i and _MSGID_OK.match(i))
+
+
 def build_replies(review: Review, sender: str = DEFAULT_FROM) -> list[EmailMessage]:
     """One reply per patch of the review that has findings and came from a mail."""
     replies = []
@@ -92,18 +190,22 @@ def build_replies(review: Review, sender: str = DEFAULT_FROM) -> list[EmailMessa
         if not findings or patch.message is None:
             continue
         original = patch.message
+        to, cc = recipients(original, patch.author)
+        if not to:
+            continue  # nobody to reply to: the patch's sender has no usable address
         reply = EmailMessage(policy=POLICY)
-        reply["From"] = sender
-        reply["To"] = original.sender or patch.author
-        cc = [a for a in original.to + original.cc if a and a != original.sender]
+        reply["From"] = ([a for a in (_address(n, e) for n, e in getaddresses([sender])) if a][:1]
+                         or [Address("reviewbot", "reviewbot", "localhost")])
+        reply["To"] = to
         if cc:
-            reply["Cc"] = ", ".join(dict.fromkeys(cc))
-        subject = original.subject
+            reply["Cc"] = cc
+        subject = _CONTROL.sub(" ", original.subject).strip()
         reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
-        reply["Date"] = format_datetime(__import__("datetime").datetime.now().astimezone())
+        reply["Date"] = format_datetime(datetime.now().astimezone())
         reply["Message-ID"] = make_msgid("reviewbot", domain="localhost")
-        reply["In-Reply-To"] = f"<{original.msgid}>"
-        reply["References"] = " ".join(f"<{r}>" for r in [*original.references, original.msgid])
+        if _ids([original.msgid]):
+            reply["In-Reply-To"] = _ids([original.msgid])
+            reply["References"] = _ids([*original.references, original.msgid])
         reply["X-Mailer"] = f"reviewbot {__version__}"
         reply.set_content(reply_body(patch, findings, review.line_shifts), cte="8bit")
         replies.append(reply)
