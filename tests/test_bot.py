@@ -379,3 +379,23 @@ def test_follow_picks_up_new_mail_and_stops_cleanly_on_sigterm(tmp_path):
     check = State(state)
     assert check.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert check.status()["messages"] == 7 and check.status()["replies"]["written"] == 2
+
+
+def test_a_reply_carrying_a_review_tag_of_its_own_is_never_delivered(tmp_path):
+    from reviewbot.bot.outbox import has_review_tag
+
+    quoted = b"From: bot@example.org\nSubject: Re: x\n\n> Reviewed-by: Jan Kara <jack@suse.cz>\n\nremark\n"
+    own = b"From: bot@example.org\nSubject: Re: x\n\nLooks fine.\n\nAcked-by: reviewbot <bot@example.org>\n"
+    assert not has_review_tag(quoted) and has_review_tag(own)
+    bot = make_bot(tmp_path)
+    with bot.state.transaction():
+        bot.state.db.execute("INSERT INTO series(id, ident, thread, have, subjects, msgids, status) "
+                             "VALUES(1, 'x', 'x', '[]', '[]', '[]', 'reviewed')")
+        bot.state.plan_reply(msgid="own@x", series_id=1, version=1, patch=1, patch_msgid="p@x", list_id=None,
+                             author="a@b", raw=own)
+        bot.state.plan_reply(msgid="quoted@x", series_id=1, version=1, patch=2, patch_msgid="q@x", list_id=None,
+                             author="a@b", raw=quoted)
+    bot.deliver()
+    assert outbox_mails(tmp_path / "out") == [quoted]
+    assert sorted(bot.state.db.execute("SELECT msgid, status, reason FROM replies")) == [
+        ("own@x", "suppressed", "carries a review tag of its own"), ("quoted@x", "written", None)]

@@ -309,7 +309,7 @@ class Bot:
                 return
             if has_review_tag(raw):  # never: people give review tags, the bot does not
                 with self.state.transaction():
-                    self.state.delivered(msgid, "suppressed")
+                    self.state.delivered(msgid, "suppressed", "carries a review tag of its own")
                 continue
             try:
                 self.outbox.deliver(msgid, raw)

@@ -273,8 +273,9 @@ class State:
     def planned_replies(self) -> list[tuple[str, bytes]]:
         return list(self.db.execute("SELECT msgid, raw FROM replies WHERE status='planned' ORDER BY series_id, patch"))
 
-    def delivered(self, msgid: str, status: str) -> None:
-        self.db.execute("UPDATE replies SET status=?, delivered_at=? WHERE msgid=?", (status, time.time(), msgid))
+    def delivered(self, msgid: str, status: str, reason: str | None = None) -> None:
+        self.db.execute("UPDATE replies SET status=?, reason=COALESCE(?, reason), delivered_at=? WHERE msgid=?",
+                        (status, reason, time.time(), msgid))
 
     def replies_since(self, since: float, *, list_id: str | None = None, author: str | None = None) -> int:
         """Replies delivered or planned since ``since`` to a list or an author (for the rate limits)."""
