@@ -28,9 +28,39 @@ def parse_diff(text: str) -> PatchSet:
         raise InputError(f"cannot parse diff: {exc}") from None
 
 
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_path(path: str) -> str:
+    """A path as git writes one with unusual bytes: ``"a/foo\\303\\251.c"`` (C-style quoted, octal
+    UTF-8) becomes ``a/fooé.c``; any other path is returned as it is."""
+    if len(path) < 2 or path[0] != '"' or path[-1] != '"':
+        return path
+    out = bytearray()
+    body = path[1:-1]
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            digits = body[i + 1:i + 4]
+            if len(digits) == 3 and digits[0] in "0123" and all(ch in "01234567" for ch in digits):
+                out.append(int(body[i + 1:i + 4], 8))
+                i += 4
+                continue
+            if nxt in _C_ESCAPES:
+                out.append(_C_ESCAPES[nxt])
+                i += 2
+                continue
+        out.extend(c.encode("utf-8", "surrogateescape"))
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
 def _strip_prefix(path: str | None) -> str | None:
     if path is None or path == "/dev/null":
         return None
+    path = unquote_path(path)
     if path[:2] in ("a/", "b/"):
         return path[2:]
     return path

@@ -268,8 +268,11 @@ def _apply_findings(steps: list[StepResult]) -> list[Finding]:
 
 
 def _apply_skips(steps: list[StepResult]) -> list[Skipped]:
-    return [Skipped(f"patch {s.patch.index}/{s.patch.total}", "does not apply: not analysed", s.patch.index)
-            for s in steps if not s.applied]
+    skips = [Skipped(f"patch {s.patch.index}/{s.patch.total}", "does not apply: not analysed", s.patch.index)
+             for s in steps if not s.applied]
+    skips += [Skipped(f"patch {s.patch.index}/{s.patch.total}: {path}", "binary file: not applied; the patch's "
+                      "text files were", s.patch.index) for s in steps for path in s.binaries]
+    return skips
 
 
 def _run_checkpatch(review: Review, steps: list[StepResult], tree_path: str) -> None:

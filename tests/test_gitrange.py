@@ -93,3 +93,27 @@ def test_root_commit_is_reviewed_against_the_empty_tree(kernel_repo):
     assert review.base_source == "start of the range"
     assert [f for f in review.findings if f.rule == "RB-APPLY"] == []
     assert not any("apply" in s.reason for s in review.skipped)
+
+
+def test_binary_file_and_quoted_name_leave_the_text_parts_analysed(kernel_repo):
+    """A commit that changes a firmware blob, a file whose name git quotes ("a/mm/d\\303\\251j\\303\\240.c")
+    and mm/memory.c: the blob is left alone, the other two are applied and analysed."""
+    from reviewbot.pipeline import load_input, review_series
+
+    (kernel_repo / "firmware.bin").write_bytes(b"\x7fELF\x00\x01")
+    (kernel_repo / "mm/déjà.c").write_text("// SPDX-License-Identifier: GPL-2.0\nint deja;\n")
+    _git(kernel_repo, "add", ".")
+    sob = "\n\nSigned-off-by: Ross Zwisler <ross.zwisler@linux.intel.com>\n"
+    _git(kernel_repo, "commit", "-qm", "mm: firmware and deja" + sob)
+    (kernel_repo / "firmware.bin").write_bytes(b"\x7fELF\x00\x02\x00")
+    (kernel_repo / "mm/déjà.c").write_text("// SPDX-License-Identifier: GPL-2.0\nint deja;\nint vu(void)\n{\n"
+                                           "\tBUG_ON(deja);\n\treturn 0;\n}\n")
+    (kernel_repo / "mm/memory.c").write_text(MEMORY_C.replace("return 0;", "BUG_ON(!pfn);\n\treturn 0;"))
+    _git(kernel_repo, "commit", "-qam", "mm: touch all three" + sob)
+    loaded = load_input("HEAD~1..HEAD", str(kernel_repo))
+    assert '"a/mm/d\\303\\251j\\303\\240.c"' in loaded.series[0].patches[0].diff_text
+    review = review_series(loaded.series[0], str(kernel_repo), range_base=loaded.range_base)
+    assert [(s.what, s.reason) for s in review.skipped] == [
+        ("patch 1/1: firmware.bin", "binary file: not applied; the patch's text files were")]
+    assert [f for f in review.findings if f.rule == "RB-APPLY"] == []
+    assert {(f.file, f.line) for f in review.findings if f.rule == "RB0001"} == {("mm/déjà.c", 5), ("mm/memory.c", 5)}

@@ -133,3 +133,17 @@ def test_reply_puts_a_remark_under_its_hunk_when_the_patch_applied_at_an_offset(
     assert "@@ -440,9 +440,10 @@" in body
     elsewhere = body.split("Elsewhere in the tree")[-1] if "Elsewhere in the tree" in body else ""
     assert "RB0001" not in elsewhere
+
+
+def test_sarif_artifact_uris_are_percent_encoded():
+    from reviewbot.model import Finding, Review, Series, Severity
+
+    paths = ["drivers/media/usb/em28xx/em28xx cards.c", "fs/déjà#1?.c", "mm/100%.c", "(commit message)",
+             "fs/\udcff.c"]
+    review = Review(series=Series(subject="x"), findings=[
+        Finding(p, 3, "RB0001", Severity.WARNING, "BUG_ON() added", patch=1) for p in paths])
+    data = json.loads(sarif.render([review], docs()))
+    jsonschema.Draft4Validator(_schema("sarif-schema-2.1.0.json")).validate(data)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in data["runs"][0]["results"]]
+    assert uris == ["drivers/media/usb/em28xx/em28xx%20cards.c", "fs/d%C3%A9j%C3%A0%231%3F.c", "mm/100%25.c",
+                    "%28commit%20message%29", "fs/%FF.c"]

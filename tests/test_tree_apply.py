@@ -141,3 +141,26 @@ def test_debian_kernel_patches_round_trip_on_linux_6_1(corpus):
         assert all(c.after == base.read(p) for p, c in changes.items()), path.name
         checked += 1
     assert checked >= 20
+
+
+def test_a_line_wrapped_by_the_mailer_names_its_patch_file_and_hunk_and_the_rest_is_reviewed(tmp_path):
+    """One added line of patch 1 broken in two by a mailer: patch 1 gets an RB-APPLY finding at the
+    hunk, patch 2 is still applied and analysed."""
+    import shutil
+
+    from reviewbot.pipeline import ReviewOptions, review_input
+
+    series = tmp_path / "series"
+    shutil.copytree(FIXTURES / "series/insert-pfn-mkwrite", series)
+    first = next(series.glob("v2-0001-*.patch"))
+    text = first.read_text()
+    line = "+\tret = vmf_insert_mixed(vmf->vma, vaddr, pfn, false);"
+    assert line in text
+    first.write_text(text.replace(line, line[:40] + "\n" + line[40:], 1))
+    (review,) = review_input(str(series), str(MINI), ReviewOptions(use_cache=False))
+    apply = [f for f in review.findings if f.rule == "RB-APPLY"]
+    assert [(f.patch, f.file, f.line) for f in apply] == [(1, "fs/dax.c", 59)]
+    assert apply[0].message.startswith("patch 1 does not apply: @@ -59,7 +59,7 @@ line ")
+    assert "wrapped by the mailer" in apply[0].message and "', pfn, false);'" in apply[0].message
+    assert [s.what for s in review.skipped if "does not apply" in s.reason] == ["patch 1/2"]
+    assert not [s for s in review.skipped if s.what == "patch 2/2"]

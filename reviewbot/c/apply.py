@@ -15,7 +15,7 @@ from unidiff import PatchSet
 from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_NO_NEWLINE, LINE_TYPE_REMOVED
 
 from reviewbot.c.tree import OverlayTree, TreeSource, safe_relpath
-from reviewbot.diffparse import parse_diff
+from reviewbot.diffparse import parse_diff, unquote_path
 from reviewbot.errors import InputError, UnsafePathError
 from reviewbot.model import Patch
 
@@ -50,6 +50,7 @@ class StepResult:
     tree_after: OverlayTree
     changed: dict[str, FileChange] = field(default_factory=dict)
     failed: list[FailedHunk] = field(default_factory=list)
+    binaries: list[str] = field(default_factory=list)  # binary files it changes, left as they were
 
     @property
     def applied(self) -> bool:
@@ -59,6 +60,7 @@ class StepResult:
 def _strip(path: str | None) -> str | None:
     if path is None or path == "/dev/null":
         return None
+    path = unquote_path(path)
     return path[2:] if path[:2] in ("a/", "b/") else path
 
 
@@ -273,14 +275,51 @@ def _strips_one_more(tree: TreeSource, patchset) -> bool:
     return False
 
 
-def apply_patch(tree: TreeSource, diff_text: str,
-                work: list[SearchBudget] | None = None) -> tuple[dict[str, FileChange], list[FailedHunk]]:
+_FILE_HEADER = re.compile(r"^(?:diff --git a/\S+ b/(\S+)|\+\+\+ (?:b/)?(\S+))")
+_HUNK_START = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def _unreadable_hunk(diff_text: str, reason: str) -> FailedHunk:
+    """The file and hunk where a diff stops being one (most often a line the mailer wrapped: its
+    tail starts a line of its own, with no " ", "+" or "-"), for a finding that names them."""
+    path, header, old_left, new_left = "", "", 0, 0
+    for number, line in enumerate(diff_text.split("\n"), 1):
+        if old_left <= 0 and new_left <= 0:
+            match = _FILE_HEADER.match(line)
+            if match:
+                path = match.group(1) or match.group(2) or path
+                header = ""
+                continue
+            match = _HUNK_START.match(line)
+            if match:
+                header = line[:match.end()]
+                old_left = int(match.group(2)) if match.group(2) is not None else 1
+                new_left = int(match.group(4)) if match.group(4) is not None else 1
+            continue
+        kind = line[:1]
+        if kind == "\\":
+            continue
+        if kind not in (" ", "+", "-") and line != "":
+            return FailedHunk(path, header, f"line {number} of the diff is not a diff line (wrapped by the "
+                                            f"mailer?): {line[:60]!r}")
+        if kind in (" ", "", "-"):
+            old_left -= 1
+        if kind in (" ", "", "+"):
+            new_left -= 1
+    if header and (old_left > 0 or new_left > 0):
+        return FailedHunk(path, header, "the hunk is shorter than its header says (cut, or lines joined by the mailer)")
+    return FailedHunk(path, header, reason)
+
+
+def apply_patch(tree: TreeSource, diff_text: str, work: list[SearchBudget] | None = None,
+                binaries: list[str] | None = None) -> tuple[dict[str, FileChange], list[FailedHunk]]:
     """The file contents after ``diff_text``, or the hunks that did not apply (nothing is written).
-    ``work`` collects, per file, the search steps its hunks took."""
+    ``work`` collects, per file, the search steps its hunks took; ``binaries`` the binary files the
+    patch changes, which are left as they were (the text parts are applied and analysed)."""
     try:
         patchset: PatchSet = parse_diff(diff_text)
     except InputError as exc:
-        return {}, [FailedHunk("", "", str(exc))]
+        return {}, [_unreadable_hunk(diff_text, str(exc))]
     changes: dict[str, FileChange] = {}
     failed: list[FailedHunk] = []
     strip_one_more = _strips_one_more(tree, patchset)
@@ -301,7 +340,8 @@ def apply_patch(tree: TreeSource, diff_text: str,
             source, target = _drop_first(source), _drop_first(target)
         path = target or source or pf.path
         if pf.is_binary_file:
-            failed.append(FailedHunk(path, "", "binary file: not applied"))
+            if binaries is not None:
+                binaries.append(path)
             continue
         before_bytes = tree.read(source) if source else None
         if source and before_bytes is None and not pf.is_added_file:
@@ -337,10 +377,11 @@ def apply_series(base: TreeSource, patches: list[Patch]) -> list[StepResult]:
     state = OverlayTree(base)
     steps = []
     for patch in patches:
-        changes, failed = apply_patch(state, patch.diff_text)
+        binaries: list[str] = []
+        changes, failed = apply_patch(state, patch.diff_text, binaries=binaries)
         if not failed:
             state = state.with_changes({path: c.after for path, c in changes.items()})
-            steps.append(StepResult(patch, state, changes, []))
+            steps.append(StepResult(patch, state, changes, [], binaries))
         else:
             steps.append(StepResult(patch, state, {}, failed))
     return steps

@@ -3,6 +3,7 @@ checks declare (reviewbot.registry) and the rules of rules/ carry, passed in by 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from reviewbot import __version__
 from reviewbot.model import Review, Severity
@@ -33,7 +34,7 @@ def render(reviews: list[Review], rule_docs: dict[str, tuple[str, str]] | None =
                 "ruleIndex": index[f.rule],
                 "level": _LEVEL[f.severity],
                 "message": {"text": f.message + (f" ({f.hint})" if f.hint else "")},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "TREE"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.file), "uriBaseId": "TREE"},
                                                     "region": region}}],
             }
             if f.patch is not None:
@@ -50,6 +51,12 @@ def render(reviews: list[Review], rule_docs: dict[str, tuple[str, str]] | None =
         run["versionControlProvenance"] = [{"repositoryUri": Path(reviews[0].tree or ".").resolve().as_uri(),
                                             "revisionId": reviews[0].base}]
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
+def _uri(path: str) -> str:
+    """A tree path as a relative URI reference: spaces, "%", "#", "?", non-ASCII and undecodable bytes
+    percent-encoded (SARIF 3.10.2), "/" kept."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _first_paragraph(doc: str) -> str:
