@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from pathlib import Path
+
+import pytest
 
 from reviewbot.c import cache as cache_mod
 from reviewbot.c.cache import FactsCache, cache_dir
@@ -144,3 +147,55 @@ def test_a_failed_write_in_a_transaction_loses_only_that_transaction(tmp_path):
     except KeyError:
         pass
     assert db.get(git_blob_id(b"also lost")) is None and not db.db.in_transaction
+
+
+def _index(tree, cache_dir):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "reviewbot", "index", "--tree", str(tree), "-j", "1"],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, REVIEWBOT_CACHE_DIR=str(cache_dir), NO_COLOR="1"))
+
+
+def test_a_damaged_cache_is_moved_aside_said_once_and_rebuilt(tmp_path):
+    from tests.conftest import FIXTURES
+
+    mini = FIXTURES / "trees/mini-linux"
+    garbage = b"SQLite format 2\x00" + bytes(range(256)) * 64
+    (tmp_path / "facts.sqlite3").write_bytes(garbage)
+    first = _index(mini, tmp_path)
+    assert first.returncode == 0, first.stderr
+    (warning,) = first.stderr.strip().splitlines()
+    assert warning.startswith(f"reviewbot: warning: the parse cache {tmp_path / 'facts.sqlite3'} was damaged "
+                              "(file is not a database): moved to ")
+    aside = Path(warning.split("moved to ", 1)[1].split(", building")[0])
+    assert aside.parent == tmp_path and aside.read_bytes() == garbage
+    second = _index(mini, tmp_path)
+    assert second.stderr == "" and " (0 parsed now, 6 from the cache)" in second.stdout
+
+
+def test_a_read_only_cache_is_read_and_said_so_once(tmp_path):
+    import shutil
+    import subprocess
+
+    from tests.conftest import FIXTURES
+
+    mini = FIXTURES / "trees/mini-linux"
+    assert _index(mini, tmp_path).returncode == 0
+    tree = tmp_path / "tree"
+    shutil.copytree(mini, tree)
+    (tree / "mm/extra.c").write_text("// SPDX-License-Identifier: GPL-2.0\nint extra(void)\n{\n\treturn 0;\n}\n")
+    locked = [tmp_path, *tmp_path.glob("facts.sqlite3*")]
+    if subprocess.run(["chattr", "+i", *map(str, locked)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make the cache immutable here (chattr +i needs root on ext4/xfs)")
+    try:
+        run = _index(tree, tmp_path)
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, locked)], capture_output=True)
+    assert run.returncode == 0, run.stderr
+    (warning,) = run.stderr.strip().splitlines()
+    assert warning.startswith(f"reviewbot: warning: the parse cache {tmp_path / 'facts.sqlite3'} is read-only (")
+    assert warning.endswith("): read, but nothing new is stored")
+    assert " (1 parsed now, 6 from the cache)" in run.stdout

@@ -1,14 +1,17 @@
 """Parse cache: extracted facts keyed by git blob id, in SQLite under the user's cache directory.
 
 A second review of the same tree re-parses only the files the series changed. SQLite in WAL mode
-with a busy timeout makes concurrent runs safe; a broken or unwritable cache is silently bypassed
-(it only ever costs time, never correctness).
+with a busy timeout makes concurrent runs safe. A cache only ever costs time, never correctness, so
+a damaged one is moved aside (the warning says where) and rebuilt, and a read-only one is read
+without storing anything; either is said once on stderr, never silently.
 """
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
+import sys
+import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,27 +45,120 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("reviewbot"))
 
 
+_said: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        print(f"reviewbot: warning: {message}", file=sys.stderr)
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "file is encrypted" in text
+
+
+def _read_only(exc: sqlite3.Error) -> bool:
+    return "readonly" in str(exc).lower() or "read-only" in str(exc).lower()
+
+
+def _move_aside(path: Path) -> Path:
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    path.rename(aside)
+    for suffix in ("-wal", "-shm"):  # a WAL of the damaged file must not be replayed into the new one
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            extra.rename(aside.with_name(aside.name + suffix))
+    return aside
+
+
 class FactsCache:
     def __init__(self, path: Path | None = None, enabled: bool = True):
         self.db: sqlite3.Connection | None = None
+        self.writable = True  # False when only a read-only copy could be opened: writes are skipped
         self.hits = self.misses = 0
         if not enabled:
             return
         path = path or cache_dir() / "facts.sqlite3"
+        self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
-            # functions/calls/errors: what `reviewbot index` counts, readable without decoding data
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {FACTS_TABLE} (blob TEXT, schema INTEGER, data BLOB, "
-                            "functions INTEGER, calls INTEGER, errors INTEGER, PRIMARY KEY (blob, schema))")
-            # MinHash bands of function bodies (fingerprint.py), per blob: the tree-wide near-copy index
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {FP_TABLE}_blobs (id INTEGER PRIMARY KEY, blob TEXT UNIQUE)")
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {FP_TABLE} (band INTEGER, blob_id INTEGER, line INTEGER)")
-            self.db.execute(f"CREATE INDEX IF NOT EXISTS {FP_TABLE}_band ON {FP_TABLE} (band)")
-        except (OSError, sqlite3.Error):
-            self.db = None
+            self._open(path)
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            if _damaged(exc):
+                try:
+                    aside = _move_aside(path)
+                except OSError as move_exc:
+                    _warn_once(f"the parse cache {path} is damaged ({exc}) and cannot be moved aside "
+                               f"({move_exc}): running without it")
+                    return
+                _warn_once(f"the parse cache {path} was damaged ({exc}): moved to {aside}, building a new one")
+                try:
+                    self._open(path)
+                except (OSError, sqlite3.Error) as again:
+                    self._close_quietly()
+                    _warn_once(f"cannot create the parse cache {path} ({again}): running without it")
+            elif _read_only(exc) or not os.access(path.parent, os.W_OK):
+                self._open_read_only(path, exc)
+            else:
+                _warn_once(f"cannot use the parse cache {path} ({exc}): running without it")
+        except OSError as exc:
+            self._close_quietly()
+            _warn_once(f"cannot use the parse cache {path} ({exc}): running without it")
+
+    def _close_quietly(self) -> None:
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+        self.db = None
+
+    def _open_read_only(self, path: Path, why: Exception) -> None:
+        error: sqlite3.Error | None = None
+        # a WAL database in a directory we cannot write has no -shm to share: read it as immutable then
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                self.db = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True, timeout=30,
+                                          isolation_level=None)
+                self.db.execute(f"SELECT 1 FROM {FACTS_TABLE} LIMIT 1")
+                self.writable = False
+                _warn_once(f"the parse cache {path} is read-only ({why}): read, but nothing new is stored")
+                return
+            except sqlite3.Error as exc:
+                self._close_quietly()
+                error = exc
+        _warn_once(f"the parse cache {path} is read-only and unreadable ({error}): running without it")
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """A statement failed on an open cache: say so once (the run goes on without the rows)."""
+        if _read_only(exc):
+            _warn_once(f"the parse cache {self.path} is read-only ({exc}): nothing new is stored, "
+                       "so later runs parse these files again")
+        elif _damaged(exc):
+            _warn_once(f"the parse cache {self.path} is damaged ({exc}): not used from here on; "
+                       "the next run moves it aside and builds a new one")
+            self._close_quietly()
+            try:
+                _move_aside(self.path)
+            except OSError:
+                pass
+        else:
+            _warn_once(f"the parse cache {self.path} failed ({exc}): going on without those rows")
+
+    def _open(self, path: Path) -> None:
+        self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
+        # functions/calls/errors: what `reviewbot index` counts, readable without decoding data
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {FACTS_TABLE} (blob TEXT, schema INTEGER, data BLOB, "
+                        "functions INTEGER, calls INTEGER, errors INTEGER, PRIMARY KEY (blob, schema))")
+        # MinHash bands of function bodies (fingerprint.py), per blob: the tree-wide near-copy index
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {FP_TABLE}_blobs (id INTEGER PRIMARY KEY, blob TEXT UNIQUE)")
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {FP_TABLE} (band INTEGER, blob_id INTEGER, line INTEGER)")
+        self.db.execute(f"CREATE INDEX IF NOT EXISTS {FP_TABLE}_band ON {FP_TABLE} (band)")
 
     def get(self, blob: str):
         if self.db is None:
@@ -70,7 +166,8 @@ class FactsCache:
         try:
             row = self.db.execute(f"SELECT data FROM {FACTS_TABLE} WHERE blob = ? AND schema = ?",
                                   (blob, SCHEMA)).fetchone()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return None
         return json.loads(zlib.decompress(row[0])) if row else None
 
@@ -79,13 +176,13 @@ class FactsCache:
 
     def put_encoded(self, blob: str, encoded: bytes, counts: tuple[int, int, int] = (0, 0, 0)) -> None:
         """Store what ``encode`` made (in a worker process: the writer only writes)."""
-        if self.db is None:
+        if self.db is None or not self.writable:
             return
         try:
             self.db.execute(f"INSERT OR REPLACE INTO {FACTS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
                             (blob, SCHEMA, encoded, *counts))
-        except sqlite3.Error:
-            pass
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def counts(self) -> dict[str, tuple[int, int, int]]:
         """blob -> (functions, calls, ERROR nodes) of every cached blob, in one query."""
@@ -94,7 +191,8 @@ class FactsCache:
         try:
             rows = self.db.execute(f"SELECT blob, functions, calls, errors FROM {FACTS_TABLE} WHERE schema = ?",
                                    (SCHEMA,)).fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return {}
         return {blob: (f, c, e) for blob, f, c, e in rows}
 
@@ -108,7 +206,7 @@ class FactsCache:
 
     def put_fingerprints(self, blob: str, rows: list[tuple[int, list[int]]]) -> None:
         """``rows``: (line of a function's name, its band keys), as fingerprint.function_bands gives."""
-        if self.db is None:
+        if self.db is None or not self.writable:
             return
         with self.transaction():
             cur = self.db.execute(f"INSERT OR IGNORE INTO {FP_TABLE}_blobs (blob) VALUES (?)", (blob,))
@@ -122,7 +220,7 @@ class FactsCache:
         """A first, whole-tree fill of the fingerprint table: its band index is built once at the
         end instead of being kept up to date row by row (millions of rows for a kernel tree)."""
         empty = False
-        if self.db is not None:
+        if self.db is not None and self.writable:
             try:
                 empty = self.db.execute(f"SELECT 1 FROM {FP_TABLE} LIMIT 1").fetchone() is None
                 if empty:
@@ -142,12 +240,13 @@ class FactsCache:
     def transaction(self):
         """Writes inside are one transaction (nested uses join the outer one); errors only cost the
         rows written inside."""
-        if self.db is None or self.db.in_transaction:
+        if self.db is None or not self.writable or self.db.in_transaction:
             yield
             return
         try:
             self.db.execute("BEGIN")
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._failed(exc)
             yield
             return
         try:
@@ -155,11 +254,13 @@ class FactsCache:
             self.db.execute("COMMIT")
         except BaseException as exc:
             try:
-                self.db.execute("ROLLBACK")
+                if self.db is not None:
+                    self.db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
             if not isinstance(exc, sqlite3.Error):
                 raise
+            self._failed(exc)
 
     def fingerprint_matches(self, band_keys: list[int], limit: int = 2000) -> dict[tuple[str, int], int]:
         """(blob, line) of every indexed function sharing a band with ``band_keys`` -> bands shared."""

@@ -5,8 +5,12 @@ later reviews of the same tree (and tree-wide analyses) start warm.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -33,6 +37,29 @@ class IndexStats:
 
 
 _READERS: dict[str, CatFile] = {}  # per worker process: its own `git cat-file --batch`
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: a worker never outlives the index process (kill -9 or SIGTERM of it
+    would otherwise leave the pool parsing, or idle, for ever). Linux tells the worker itself
+    (PR_SET_PDEATHSIG); elsewhere, and as a fallback, a thread watches the parent's pid."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def _extract_batch(repo: str | None, items: list[tuple[str, str, bytes | None]],
@@ -103,7 +130,9 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         if progress:
             progress(done, len(paths))
 
-    with cache.bulk_fingerprints(), (pool or ProcessPoolExecutor(max_workers=jobs)) as pool:
+    if pool is None:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),))
+    with cache.bulk_fingerprints(), pool:
         pending: deque = deque()
         for batch in batches():
             pending.append(pool.submit(_extract_batch, repo, batch, fingerprints))
