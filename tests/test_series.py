@@ -7,7 +7,7 @@ import pytest
 
 from reviewbot.ingest.load import load_mail
 from reviewbot.ingest.series import classify, fill_partial_reroll
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, FIXTURES
 
 PATCHWORK_CASES = (json.loads((CORPUS / "patchwork/series/expected.json").read_text())["cases"]
                    if CORPUS.is_dir() else [])
@@ -98,3 +98,50 @@ def test_versions_of_one_series_in_one_mailbox():
     (group,) = find_series_groups(msgs)
     assert [s.version for s in group.versions] == [1, 2]
     assert group.newest.cover.msgid == "c2" and group.versions[0].superseded_by == 2
+
+
+def _format_patch_copy(src, dest, author=None, inbody_author=None):
+    """A `git format-patch` file (no threading headers) of a real fixture patch, by another author."""
+    text = src.read_text()
+    head, body = text.split("\n\n", 1)
+    head = "\n".join(line for line in head.split("\n") if not line.startswith(("In-Reply-To:", "References:")))
+    if author:
+        head = "\n".join(f"From: {author}" if line.startswith("From: ") else line for line in head.split("\n"))
+    if inbody_author:
+        body = f"From: {inbody_author}\n\n{body}"
+    dest.write_text(f"{head}\n\n{body}")
+
+
+def test_format_patch_files_of_several_authors_are_one_series(tmp_path):
+    """Issue 12: numbered [PATCH k/N] files of one directory are one series whoever wrote each; an
+    in-body From: (what git send-email writes for another author) is the patch's author."""
+    from reviewbot.ingest.load import load_mail
+
+    src = FIXTURES / "series" / "insert-pfn-mkwrite"
+    (p1,) = src.glob("v2-0001-*.patch")
+    (p2,) = src.glob("v2-0002-*.patch")
+    _format_patch_copy(p1, tmp_path / p1.name)
+    _format_patch_copy(p2, tmp_path / p2.name, author="Dan Williams <dan.j.williams@intel.com>")
+    (group,) = load_mail(tmp_path).groups
+    (series,) = group.versions
+    assert [(p.index, p.author) for p in series.patches] == [
+        (1, "Ross Zwisler <ross.zwisler@linux.intel.com>"), (2, "Dan Williams <dan.j.williams@intel.com>")]
+    assert series.missing == []
+
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    _format_patch_copy(p1, sent / p1.name)
+    _format_patch_copy(p2, sent / p2.name, inbody_author="Jan Kara <jack@suse.cz>")
+    (group,) = load_mail(sent).groups
+    assert [p.author for p in group.newest.patches] == ["Ross Zwisler <ross.zwisler@linux.intel.com>",
+                                                        "Jan Kara <jack@suse.cz>"]
+
+
+def test_unthreaded_patches_of_a_list_maildir_are_not_joined_by_number(corpus):
+    """In a list archive (notmuch's LKML maildir) separate posters' [PATCH 1/2]-style mails stay apart:
+    only an mbox or a directory of format-patch files is one unit."""
+    from reviewbot.ingest.load import load_mail
+
+    subjects = [s.subject for g in load_mail(corpus / "notmuch/corpora/lkml").groups for s in g.versions]
+    assert "lib/message: Add function to get maildir flags." in subjects
+    assert len(subjects) == len(set(subjects))

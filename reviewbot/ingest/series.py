@@ -81,7 +81,7 @@ def find_series_groups(messages: list[Message], threads: list[Thread] | None = N
     series_list: list[Series] = []
     for thread in threads:
         series_list.extend(_series_in_thread(thread))
-    groups = _join_superseded(_group_versions(series_list))
+    groups = _join_superseded(_group_versions(_join_unthreaded(series_list, messages)))
     for group in groups:
         for older, newer in zip(group.versions, group.versions[1:]):
             older.superseded_by = newer.version
@@ -265,6 +265,61 @@ def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
     for g in groups:
         g.versions.sort(key=lambda x: (x.applied, x.version))  # what was applied comes after every posting
     return groups
+
+
+_FORMAT_PATCH_NAME = re.compile(r"^(?:v\d+-)?\d{4}-[^/]*\.(?:patch|diff|eml|txt)$")
+
+
+def _container(source: str, per_path: dict[str, int]) -> str | None:
+    """Where a message was read from as a unit of one series: its mbox file, or the directory of
+    `git format-patch` files ("0001-foo.patch") it sits in. None for anything else (a maildir of a
+    list, whose files are unrelated mails)."""
+    path = source.rsplit("#", 1)[0]
+    if per_path.get(path, 0) > 1:
+        return path
+    folder, _, name = path.rpartition("/")
+    return folder if _FORMAT_PATCH_NAME.match(name) else None
+
+
+def _unthreaded(s: Series) -> bool:
+    return s.cover is None and bool(s.patches) and not s.is_pull_request and all(
+        p.message is not None and not p.message.in_reply_to and not p.message.references for p in s.patches)
+
+
+def _join_unthreaded(series_list: list[Series], messages: list[Message]) -> list[Series]:
+    """`git format-patch` files, or an mbox of them, carry each patch's author in From: and no
+    threading headers, so a series of several authors falls apart into one series per author.
+    Numbered [PATCH k/N] patches of one mbox or patch directory with the same version, N and topic
+    prefixes, and no index twice, are one series, whoever wrote each (issue 12)."""
+    per_path: dict[str, int] = {}
+    for m in messages:
+        path = m.source.rsplit("#", 1)[0]
+        per_path[path] = per_path.get(path, 0) + 1
+    out: list[Series] = []
+    for s in series_list:
+        target = None
+        if _unthreaded(s) and s.expected_total > 1:
+            where = _container(s.patches[0].message.source, per_path)
+            for t in out:
+                if (where is not None and t.version == s.version and t.expected_total == s.expected_total
+                        and [x.lower() for x in t.prefixes] == [x.lower() for x in s.prefixes]
+                        and not t.is_pull_request and t.patches and t.patches[0].message is not None
+                        and (t.cover is None or not t.cover.in_reply_to)
+                        and all(not p.message.in_reply_to for p in t.patches if p.message is not None)
+                        and _container(t.patches[0].message.source, per_path) == where
+                        and not {p.index for p in t.patches} & {p.index for p in s.patches}):
+                    target = t
+                    break
+        if target is None:
+            out.append(s)
+            continue
+        target.patches = sorted(target.patches + s.patches, key=lambda p: p.index)
+        target.comments.extend(s.comments)
+        target.comment_targets.update(s.comment_targets)
+        if target.cover is None:
+            target.subject = target.patches[0].subject
+        target.base_commit = target.base_commit or s.base_commit
+    return out
 
 
 _SUPERSEDES = re.compile(r"^Supersedes:\s*<([^<>\s]+)>", re.MULTILINE | re.IGNORECASE)
