@@ -125,6 +125,9 @@ def test_reply_only_bare_patch_is_a_series_known_from_replies_and_asides_after_p
     pushed = foo["Close message file after parsing message headers"]["patches"][0]["state"]  # another copy
     assert pushed["said"] == "I've pushed both of them out now."
     assert "Working with Maildir storage?" not in by_subject  # a discussion, not a patch
+    lines = runner.invoke(app, ["series", str(corpus / "notmuch/corpora/default")]).output.splitlines()
+    assert "v1 0/1 missing 1, known from replies only: Older versions of install do not support -C." in lines
+    assert "v1 0/2 missing 1,2, known from replies only: Close message file after parsing message headers" in lines
 
 
 def test_maintainers_usual_applied_forms_in_patchew_threads(corpus):

@@ -133,6 +133,7 @@ def series(
                 "replies": len(s.comments),
                 "newest": s is versions[-1],
                 "carried_from": {str(i): v for i, v in s.carried_from.items()},
+                "known_from_replies": sorted(s.absent),
                 "pull_request": s.is_pull_request,
                 "base_commit": s.base_commit,
                 "source": s.source,
@@ -146,6 +147,8 @@ def series(
     for r in rows:
         state = "complete" if not r["missing"] else "missing " + ",".join(map(str, r["missing"]))
         kind = "pull request" if r["pull_request"] else f"{len(r['patches'])}/{r['total']} {state}"
+        if r["known_from_replies"] and not r["patches"]:  # "Re: [PATCH]" and "Re: [PATCH 5/7]" alike
+            kind += ", known from replies only"
         if r["carried_from"]:  # b4's "[PATCH v2->v3 1/2]"
             kind += " (partial re-roll: " + ", ".join(f"{i} from v{v}" for i, v in r["carried_from"].items()) + ")"
         newest = "" if r["newest"] else " (superseded)"
