@@ -31,12 +31,13 @@ def write_report(out_dir: Path, tree: str, source: str) -> dict:
     from reviewbot.archive.maintainers import Maintainers
     from reviewbot.archive.store import RESULTS, read_results
     from reviewbot.report.archive_report import render_markdown, render_svg
+    from reviewbot.report.output import Target, write_text
 
     agg = aggregate(list(read_results(out_dir / RESULTS)), Maintainers.from_tree(tree))
-    (out_dir / "report.json").write_text(json.dumps({"source": source, **agg}, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-    (out_dir / "findings-per-month.svg").write_text(render_svg(agg), encoding="utf-8")
-    (out_dir / "report.md").write_text(render_markdown(agg, source), encoding="utf-8")
+    # replaced whole (report.output): a reader never sees half a report, a failed write keeps the last one
+    for name, text in (("report.json", json.dumps({"source": source, **agg}, indent=2, ensure_ascii=False) + "\n"),
+                       ("findings-per-month.svg", render_svg(agg)), ("report.md", render_markdown(agg, source))):
+        write_text(text, Target(out_dir / name, shown=str(out_dir / name)))
     return agg
 
 
