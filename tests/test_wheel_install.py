@@ -118,3 +118,17 @@ def test_wheel_and_sdist_carry_every_rule_and_the_env_still_overrides(installed)
                           if re.match(r"^[^/]+/rules/.+\.(yaml|scm)$", n))
     assert in_sdist == sorted(str(p.relative_to(REPO / "rules")) for p in (REPO / "rules").rglob("*")
                               if p.suffix in (".yaml", ".scm"))
+
+
+def test_every_data_file_of_the_package_is_installed(installed):
+    """Queries, schemas and data lists the code reads at run time: every file under reviewbot/ that is
+    not Python (nor a README for the people editing it) must be in the installed package."""
+    proc = _run(installed, str(installed["python"]), "-c", "import reviewbot, pathlib; "
+                "print(pathlib.Path(reviewbot.__file__).parent)")
+    site_package = Path(proc.stdout.strip())
+    source = REPO / "reviewbot"
+    data = sorted(str(p.relative_to(source)) for p in source.rglob("*")
+                  if p.is_file() and p.suffix not in (".py", ".pyc", ".md") and "__pycache__" not in p.parts
+                  and "pack" not in p.relative_to(source).parts)
+    assert data, "no data files found: the package layout changed"
+    assert [name for name in data if not (site_package / name).is_file()] == []
