@@ -175,7 +175,8 @@ def test_stdout_closed_by_the_reader(env):
     read, write = os.pipe()
     os.close(read)
     try:
-        procs = [reviewbot(env, *args, stdout=write, stderr=subprocess.PIPE) for args in (["rules"], ["--help"])]
+        procs = [reviewbot(env, *args, stdout=write, stderr=subprocess.PIPE) for args in (
+            ["rules"], ["--help"], ["review", SERIES, "--tree", MINI, "--fail-on", "error"])]
     finally:
         os.close(write)
     for proc in procs:  # the help is printed by rich, which exits 1 on a broken pipe

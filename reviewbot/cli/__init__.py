@@ -79,6 +79,16 @@ def _crash(exc: BaseException, argv: list[str]) -> int:
     return EXIT_CRASH
 
 
+def _invoke(argv: list[str]) -> int:
+    command = typer.main.get_command(app)
+    try:
+        with command.make_context("reviewbot", list(argv)) as ctx:
+            command.invoke(ctx)
+    except typer.Exit as exc:  # --help, `raise typer.Exit(1)` for findings
+        return exc.exit_code
+    return EXIT_CLEAN
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code. Click's standalone mode is not used: it turns an
     EOFError from anywhere into 'Aborted!' and exit 1, and a broken pipe into exit 1."""
@@ -88,16 +98,9 @@ def run(argv: list[str] | None = None) -> int:
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
     try:
-        command = typer.main.get_command(app)
-        with command.make_context("reviewbot", list(argv)) as ctx:
-            command.invoke(ctx)
-        if sys.stdout is not None:
-            sys.stdout.flush()  # a full disk or closed pipe behind stdout shows here, not at exit
-        return EXIT_CLEAN
-    except typer.Exit as exc:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        return exc.exit_code
+        code = _invoke(argv)
+        sys.stdout.flush()  # a full disk or a closed pipe behind stdout shows here, not at exit
+        return code
     except NoArgsIsHelpError as exc:
         exc.show()
         return EXIT_INPUT
