@@ -67,9 +67,17 @@ def mbox_of(raws: list[bytes]) -> bytes:
                     for r in raws)
 
 
-def backlog(corpus: Path, count: int) -> list[bytes]:
+def backlog_mbox(corpus: Path, count: int) -> bytes:
+    """An mbox of exactly ``count`` messages (some corpus files hold mails an mbox cannot keep apart)."""
+    from reviewbot.ingest.mailread import mbox_spans
+
     base = real_mails(corpus)
-    return [copy_of(base[i % len(base)], i // len(base)) for i in range(count)]
+    raws = [copy_of(base[i % len(base)], i // len(base)) for i in range(count * 6 // 5)]
+    data = mbox_of(raws)
+    spans = mbox_spans(data)
+    if len(spans) < count:
+        raise SystemExit(f"bench/bot.py: the corpus makes only {len(spans)} messages")
+    return data[:spans[count - 1][1]]
 
 
 def rss_mb() -> float:
@@ -139,7 +147,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="reviewbot-bench-bot-") as tmp:
         work = Path(tmp)
         mbox = work / "backlog.mbox"
-        mbox.write_bytes(mbox_of(backlog(args.corpus, args.messages)))
+        mbox.write_bytes(backlog_mbox(args.corpus, args.messages))
         print(f"backlog: {args.messages} real mails (corpus copies with their own Message-IDs), "
               f"{mbox.stat().st_size / 1e6:.1f} MB")
         # the bot first, so its RSS is not inflated by the plain ingest's freed heap
