@@ -241,6 +241,12 @@ def test_output_is_replaced_not_appended_and_never_the_input(tmp_path, env):
     single = series / FIRST
     assert_one_line_error(reviewbot(env, "review", single, "--tree", MINI, "-o", single), says="is the input")
     assert {p.name: p.read_bytes() for p in series.iterdir()} == before
+    tree = tmp_path / "tree"
+    shutil.copytree(MINI, tree)
+    source = (tree / "mm/memory.c").read_bytes()
+    proc = reviewbot(env, "review", series, "--tree", tree, "-o", tree / "mm/memory.c")
+    assert_one_line_error(proc, says="already in the tree under review")
+    assert (tree / "mm/memory.c").read_bytes() == source
 
 
 def test_email_output_mbox_replaced_and_maildir_only_where_asked(tmp_path, env):

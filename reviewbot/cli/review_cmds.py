@@ -34,7 +34,7 @@ def _status():
         yield lambda message: status.update(message)
 
 
-def output_target(output: str | None, format: ReviewFormat, inputs: list[str]):
+def output_target(output: str | None, format: ReviewFormat, inputs: list[str], tree: Path | None = None):
     """``-o`` checked before the review runs, so a bad target costs no work."""
     from reviewbot.errors import InputError
     from reviewbot.report.output import STDOUT, check_target
@@ -42,7 +42,7 @@ def output_target(output: str | None, format: ReviewFormat, inputs: list[str]):
     if format is ReviewFormat.email and output in (None, STDOUT):
         raise InputError("--format email needs -o FILE (an mbox) or -o DIR (a maildir: new with a final '/', "
                          "empty, or an existing maildir)")
-    return check_target(output, inputs, maildir_ok=format is ReviewFormat.email)
+    return check_target(output, inputs, maildir_ok=format is ReviewFormat.email, tree=tree)
 
 
 def render(reviews, format: ReviewFormat, target) -> None:
@@ -85,7 +85,7 @@ def review(
     every patch, then the rules. The tree is only read."""
     from reviewbot.pipeline import ReviewOptions, review_input
 
-    target = output_target(output, format, [input])
+    target = output_target(output, format, [input], tree)
     with _status() as say:
         reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch,
                                                                use_cache=not no_cache, progress=say))

@@ -3,8 +3,9 @@
 A file is replaced atomically (a temporary file in the same directory, then os.replace), never
 appended to: a rerun gives the same file, and an interrupted or failed write (a full disk) leaves the
 old one as it was. Targets that are not regular files (devices such as /dev/full, FIFOs, sockets)
-are refused: use stdout for those. A target that is one of the inputs, or lies inside an input
-directory, is refused, so a review never modifies what it reads. A maildir is a new directory
+are refused: use stdout for those. A target that is one of the inputs, lies inside an input
+directory, or is an existing file of the tree under review is refused: a review never modifies what
+it reads. A maildir is a new directory
 (`-o DIR/`), an empty one, or an existing maildir (messages are added, as a maildir is meant for);
 never a directory holding other files, such as the work tree.
 """
@@ -42,9 +43,11 @@ def _inside(path: Path, directory: Path) -> bool:
     return path == directory or path.is_relative_to(directory)
 
 
-def check_target(output: str | None, inputs: Iterable[str | Path] = (), maildir_ok: bool = False) -> Target:
+def check_target(output: str | None, inputs: Iterable[str | Path] = (), maildir_ok: bool = False,
+                 tree: str | Path | None = None) -> Target:
     """The target ``-o`` names, checked before any work is done; InputError (one line, exit 2) when it
-    cannot be written as asked. ``maildir_ok``: a directory means a maildir (reply mails)."""
+    cannot be written as asked. ``maildir_ok``: a directory means a maildir (reply mails). ``tree``: the
+    tree under review, whose existing files are never overwritten (a new file in it is allowed)."""
     if output is None or output == STDOUT:
         return Target(None)
     shown = output
@@ -57,6 +60,8 @@ def check_target(output: str | None, inputs: Iterable[str | Path] = (), maildir_
         if path == source or (source.is_dir() and _inside(path, source)):
             what = "is the input" if path == source else f"is inside the input directory {given}"
             raise InputError(f"-o {shown}: {what}; write the report somewhere else")
+    if tree is not None and path.exists() and Path(tree).is_dir() and _inside(path, Path(os.path.realpath(tree))):
+        raise InputError(f"-o {shown}: already in the tree under review ({tree}); reviewbot does not change it")
     if path.exists():
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
