@@ -45,11 +45,9 @@ class Message:
     @property
     def parent_ids(self) -> list[str]:
         """Ids this message replies to, nearest first (In-Reply-To, then References backwards)."""
-        seen: list[str] = []
-        for mid in ([self.in_reply_to] if self.in_reply_to else []) + list(reversed(self.references)):
-            if mid and mid not in seen and mid != self.msgid:
-                seen.append(mid)
-        return seen
+        ordered = ([self.in_reply_to] if self.in_reply_to else []) + list(reversed(self.references))
+        # a dict keeps the order and makes this linear: a stranger's References can hold thousands of ids
+        return list(dict.fromkeys(mid for mid in ordered if mid and mid != self.msgid))
 
 
 def own_lines(body: str) -> list[str]:
