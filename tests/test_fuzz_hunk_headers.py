@@ -70,15 +70,34 @@ def test_lying_headers_cost_bounded_work_and_fail_cleanly(diff, data):
 
 
 def test_context_that_matches_everywhere_gives_up_within_the_budget():
-    """10,000 identical lines and 400 hunks whose context is that line: every hunk could go almost
-    anywhere. The search stops at its budget (steps per line of file and patch), naming the hunk."""
+    """10,000 identical lines and 2,000 hunks of that line stating lines 1 and 9,998 in turn: each
+    would go to the nearest place the ones before left free, a walk that grows with the square of
+    the hunks. The search stops at its budget (steps per line of file and patch), naming the hunk."""
     from reviewbot.c.tree import OverlayTree
 
     tree = OverlayTree(TREE, {"mm/flat.c": b"\tx();\n" * 10_000})
-    hunks = "".join("@@ -1,3 +1,3 @@\n \tx();\n-\tx();\n+\tz();\n \tx();\n" for _ in range(400))
+    hunks = "".join(f"@@ -{1 if n % 2 else 9998},3 +1,3 @@\n \tx();\n-\tx();\n+\tz();\n \tx();\n"
+                    for n in range(2000))
     work: list = []
     changes, failed = apply_patch(tree, f"--- a/mm/flat.c\n+++ b/mm/flat.c\n{hunks}", work)
     assert changes == {}
-    assert [(f.path, f.hunk) for f in failed] == [("mm/flat.c", "@@ -1,3 +1,3 @@")]
+    assert [f.path for f in failed] == ["mm/flat.c"] and failed[0].hunk in ("@@ -1,3 +1,3 @@", "@@ -9998,3 +1,3 @@")
     assert failed[0].reason.startswith("gave up")
-    assert work[0].allowance < work[0].steps <= work[0].allowance + 10_001
+    assert work[0].allowance < work[0].steps <= work[0].allowance + 10
+
+
+def test_identical_blocks_each_changed_once_apply_in_one_step_per_hunk():
+    """A file of 800 identical blocks and a patch changing each where it says: every hunk is found
+    at its stated line at once, whatever the number of look-alikes."""
+    from reviewbot.c.tree import OverlayTree
+
+    block = "{\n\tstruct mm_struct *mm = vma->vm_mm;\n\tint ret = 0;\n}\n"
+    tree = OverlayTree(TREE, {"mm/blocks.c": (block * 800).encode()})
+    hunks = "".join(f"@@ -{4 * n + 1},4 +{4 * n + 1},4 @@\n {{\n-\tstruct mm_struct *mm = vma->vm_mm;\n"
+                    f"+\tstruct mm_struct *mm = READ_ONCE(vma->vm_mm);\n \tint ret = 0;\n }}\n" for n in range(800))
+    work: list = []
+    changes, failed = apply_patch(tree, f"--- a/mm/blocks.c\n+++ b/mm/blocks.c\n{hunks}", work)
+    assert failed == []
+    assert changes["mm/blocks.c"].after.decode().count("READ_ONCE(vma->vm_mm)") == 800
+    assert changes["mm/blocks.c"].offsets == [0] * 800
+    assert work[0].steps <= 800 * (1 + 2 * 4) + 4 * 800

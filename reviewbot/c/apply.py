@@ -128,13 +128,11 @@ def _find(pre: _Lines, needle: list[str], expected: int, loose: bool, taken: lis
     where = pre.where(loose)
     budget.spend(len(needle))
     anchor = min(range(len(needle)), key=lambda k: len(where.get(needle[k], ())))
-    places = where.get(needle[anchor], [])
-    budget.spend(len(places))
-    starts = [p - anchor for p in places if 0 <= p - anchor <= limit]
-    starts.sort(key=lambda pos: (abs(pos - expected), pos > expected))
-    for pos in starts:
+    places = where.get(needle[anchor], [])  # ascending
+    for pos in _nearest_first(places, expected + anchor):
+        pos -= anchor
         budget.spend(1)
-        if _overlaps(taken, pos, pos + len(needle)):
+        if pos < 0 or pos > limit or _overlaps(taken, pos, pos + len(needle)):
             continue
         for k, line in enumerate(needle):
             if lines[pos + k] != line:
@@ -144,6 +142,20 @@ def _find(pre: _Lines, needle: list[str], expected: int, loose: bool, taken: lis
             budget.spend(len(needle))
             return pos
     return None
+
+
+def _nearest_first(places: list[int], target: int):
+    """``places`` (ascending) by distance to ``target``, the earlier first at equal distance; only as
+    many as are asked for are visited (a hunk that matches where it says costs one step)."""
+    hi = bisect.bisect_left(places, target)
+    lo = hi - 1
+    while lo >= 0 or hi < len(places):
+        if hi >= len(places) or (lo >= 0 and target - places[lo] <= places[hi] - target):
+            yield places[lo]
+            lo -= 1
+        else:
+            yield places[hi]
+            hi += 1
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
