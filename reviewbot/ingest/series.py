@@ -253,15 +253,29 @@ def _attach_to_absent(entry: _Entry, ghosts: dict[tuple, Series], result: list[S
                                                        reply_trailers(entry.msg))
 
 
+def _subject_keys(s: Series) -> set[str]:
+    """Every subject two versions of one series can share (see _same_series): the cover's, the patches'."""
+    return {s.subject.lower()} | {subject for _, subject in _patch_places(s)}
+
+
 def _group_versions(series_list: list[Series]) -> list[SeriesGroup]:
     groups: list[SeriesGroup] = []
+    # subject -> indexes of the groups holding a version with it: a series is compared only with
+    # those (comparing with every group made a 2,000-message mailbox quadratic)
+    by_subject: dict[str, list[int]] = {}
     for s in series_list:
-        for g in groups:
-            if any(_same_series(s, other) for other in g.versions):
-                g.versions.append(s)
+        keys = _subject_keys(s)
+        candidates = sorted({n for key in keys for n in by_subject.get(key, ())})
+        for n in candidates:
+            if any(_same_series(s, other) for other in groups[n].versions):
+                groups[n].versions.append(s)
                 break
         else:
+            n = len(groups)
             groups.append(SeriesGroup([s]))
+        for key in keys:
+            if n not in by_subject.setdefault(key, []):
+                by_subject[key].append(n)
     for g in groups:
         g.versions.sort(key=lambda x: (x.applied, x.version))  # what was applied comes after every posting
     return groups
@@ -334,8 +348,9 @@ def _join_superseded(groups: list[SeriesGroup]) -> list[SeriesGroup]:
             for m in [s.cover] + [p.message for p in s.patches]:
                 if m is not None:
                     owner[m.msgid] = g
+    gone: set[int] = set()  # ids of groups joined into another (list membership compared whole dataclasses)
     for g in list(groups):
-        if g not in groups:
+        if id(g) in gone:
             continue
         for s in list(g.versions):
             for m in [s.cover] + [p.message for p in s.patches] + s.comments:
@@ -343,15 +358,15 @@ def _join_superseded(groups: list[SeriesGroup]) -> list[SeriesGroup]:
                     continue
                 for msgid in _SUPERSEDES.findall("\n".join(own_lines(m.body))):
                     older = owner.get(msgid)
-                    if older is None or older is g or older not in groups:
+                    if older is None or older is g or id(older) in gone:
                         continue
                     g.versions[:0] = older.versions  # what is replaced comes first
-                    groups.remove(older)
+                    gone.add(id(older))
                     for o in older.versions:
                         for om in [o.cover] + [p.message for p in o.patches]:
                             if om is not None:
                                 owner[om.msgid] = g
-    return groups
+    return [g for g in groups if id(g) not in gone]
 
 
 def _same_series(a: Series, b: Series) -> bool:
