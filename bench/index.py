@@ -72,7 +72,7 @@ def main() -> int:
     warm_t, warm = run("index warm (target < 5 s)", ["--jobs", str(args.jobs)], env)
     run("index cold, process pool, no fingerprints", ["--jobs", str(args.jobs), "--no-fingerprints"])
     if not args.no_dask:
-        for n in (1, 2):
+        for n in (2, 1):
             run(f"index cold, Dask LocalCluster of {n} worker{'s' if n > 1 else ''}", ["--dask", "--workers", str(n)])
     shutil.rmtree(env["REVIEWBOT_CACHE_DIR"], ignore_errors=True)
     print(f"target: cold <= 3x raw parse; measured {cold_t / raw:.2f}x with fingerprints")

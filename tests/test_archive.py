@@ -228,3 +228,25 @@ def test_chart_months_run_without_gaps_across_a_year_end():
     agg = {"per_month": {"2024-11": {"RB0001": 2}, "2025-02": {}}, "per_rule": [{"rule": "RB0001"}]}
     svg = render_svg(agg)
     assert ">2024-12</text>" in svg and svg.count("<title>") == 1
+
+
+def test_maildir_inbox_gives_the_series_of_the_same_mail_as_a_patch_directory(tmp_path):
+    maildir = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for n, patch in enumerate(sorted(V3.glob("*.patch"))):
+        shutil.copy(patch, maildir / "new" / f"1796000000.{n}.host")
+    from_inbox = load_items(f"maildir:{maildir}", str(MINI))
+    from_dir = load_items(str(V3), str(MINI))
+    assert [(i.subject, i.version, i.ids, i.patch_ids) for i in from_inbox] == \
+        [(i.subject, i.version, i.ids, i.patch_ids) for i in from_dir]
+    assert len(from_inbox) == 1 and from_inbox[0].version == 3 and len(from_inbox[0].ids) == 3
+
+
+def test_dask_missing_says_how_to_install(monkeypatch, tmp_path, capsys):
+    from reviewbot.cli import run
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    assert run(["archive", "git:a..b", "--tree", str(MINI), "-o", str(tmp_path / "o"), "--dask"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'reviewbot[dask]'" in err and len(err.strip().splitlines()) == 1
