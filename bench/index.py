@@ -6,7 +6,11 @@ pool without them (what a lazy near-copy index would cost up front), and on a Da
 1 and 2 workers (peak memory of the driver and of a worker). Also reports how many definitions
 extraction recovered next to a kernel-style scan (`git grep` of column-0 definitions).
 
-    nice python bench/index.py [LINUX_DIR] [--jobs N] [--no-dask]
+    nice python bench/index.py [LINUX_DIR] [--jobs N] [--no-dask] [--sample mm kernel include/linux]
+
+--sample indexes only the named folders (a commit of just those trees, made in a shared clone in a
+temporary directory: the Linux tree is not written to), for a loaded machine where the whole tree
+would take too long.
 """
 from __future__ import annotations
 
@@ -34,21 +38,61 @@ def _raw_parse(paths: list[str]) -> int:
     return len(paths)
 
 
+def _sample_commit(tree: str, folders: list[str]) -> tuple[str, str]:
+    """A shared clone (objects borrowed, nothing copied) with one commit holding only ``folders``."""
+    clone = tempfile.mkdtemp(prefix="rb-index-sample-")
+    subprocess.run(["git", "clone", "-q", "-s", "-n", tree, clone], check=True)
+
+    def git(*argv: str, input: str | None = None) -> str:
+        return subprocess.run(["git", "-C", clone, *argv], check=True, capture_output=True, text=True,
+                              input=input).stdout
+
+    def subtree(base: str, path: str) -> str:
+        """The tree object of ``path`` in ``base`` with only the named descendants kept."""
+        return git("rev-parse", f"{base}:{path}").strip()
+
+    entries: dict[str, list[str]] = {}
+    for folder in folders:
+        parent, _, name = folder.rstrip("/").rpartition("/")
+        entries.setdefault(parent, []).append(name)
+    # nested folders (include/linux) become a tree of their own under their parent
+    top: list[str] = []
+    for parent, names in sorted(entries.items(), key=lambda kv: -kv[0].count("/")):
+        lines = [f"040000 tree {subtree('HEAD', f'{parent}/{n}' if parent else n)}\t{n}" for n in names]
+        if parent:
+            inner = git("mktree", input="\n".join(lines) + "\n").strip()
+            top.append(f"040000 tree {inner}\t{parent}")
+        else:
+            top.extend(lines)
+    root = git("mktree", input="\n".join(sorted(top, key=lambda line: line.split("\t")[1])) + "\n").strip()
+    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@localhost",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@localhost")
+    commit = subprocess.run(["git", "-C", clone, "commit-tree", root, "-m", "sample"], check=True,
+                            capture_output=True, text=True, env=env).stdout.strip()
+    return clone, commit
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("linux", nargs="?", default=str(default_path()))
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask runs")
+    ap.add_argument("--sample", nargs="+", metavar="FOLDER", help="only these top-level trees of the kernel")
     args = ap.parse_args()
     tree = args.linux
-    files = subprocess.run(["git", "-C", tree, "ls-files", "*.c", "*.h"], capture_output=True, text=True).stdout.split()
+    files = [f for f in subprocess.run(["git", "-C", tree, "ls-files", "--", *(args.sample or [])],
+                                       capture_output=True, text=True).stdout.split() if f.endswith((".c", ".h"))]
     full = [os.path.join(tree, f) for f in files]
+    index_args: list[str] = []
+    if args.sample:
+        tree, rev = _sample_commit(tree, args.sample)
+        index_args = ["--rev", rev]
     chunks = [full[i:i + 64] for i in range(0, len(full), 64)]
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         sum(pool.map(_raw_parse, chunks))
     raw = time.perf_counter() - start
-    base_argv = [sys.executable, "-m", "reviewbot", "index", "--tree", tree]
+    base_argv = [sys.executable, "-m", "reviewbot", "index", "--tree", tree, *index_args]
 
     def run(label: str, extra: list[str], env: dict | None = None) -> tuple[float, str]:
         own = env is None  # a cache of its own (a few hundred MB for the kernel): removed after the run
@@ -70,11 +114,16 @@ def main() -> int:
     env = dict(os.environ, REVIEWBOT_CACHE_DIR=tempfile.mkdtemp(prefix="rb-index-"))
     cold_t, cold = run("index cold, process pool, with fingerprints", ["--jobs", str(args.jobs)], env)
     warm_t, warm = run("index warm (target < 5 s)", ["--jobs", str(args.jobs)], env)
-    run("index cold, process pool, no fingerprints", ["--jobs", str(args.jobs), "--no-fingerprints"])
+    lazy = dict(os.environ, REVIEWBOT_CACHE_DIR=tempfile.mkdtemp(prefix="rb-index-"))
+    run("index cold, process pool, no fingerprints", ["--jobs", str(args.jobs), "--no-fingerprints"], lazy)
+    run("  then the fingerprints later (plain index)", ["--jobs", str(args.jobs)], lazy)
+    shutil.rmtree(lazy["REVIEWBOT_CACHE_DIR"], ignore_errors=True)
     if not args.no_dask:
         for n in (2, 1):
             run(f"index cold, Dask LocalCluster of {n} worker{'s' if n > 1 else ''}", ["--dask", "--workers", str(n)])
     shutil.rmtree(env["REVIEWBOT_CACHE_DIR"], ignore_errors=True)
+    if args.sample:
+        shutil.rmtree(tree, ignore_errors=True)
     print(f"target: cold <= 3x raw parse; measured {cold_t / raw:.2f}x with fingerprints")
     print(f"  {cold}")
     print(f"  {warm}")
