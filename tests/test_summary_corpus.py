@@ -57,7 +57,7 @@ def test_open_questions_name_their_patch_and_a_split_request_is_one_question(lkm
     assert ("    [3/6] Ingo Molnar <mingo@elte.hu> on 2011-02-14: Do you still want to do it? :-)\n") in text
 
 
-def test_spun_off_subthread_is_its_own_topic_and_not_counted(lkml):
+def test_spun_off_subthread_is_its_own_topic_and_not_counted(lkml, corpus):
     v = _version(lkml, "remove unnecessary semicolons")
     p44 = v["patches"][43]
     assert p44["reply_count"] == 13
@@ -66,6 +66,9 @@ def test_spun_off_subthread_is_its_own_topic_and_not_counted(lkml):
         "from": "Joe Perches <joe@perches.com>", "date": "2010-11-16T06:51:17-08:00",
         "message": "1289919077.28741.50.camel@Joe-Laptop", "under": 44, "replies": 21}]
     assert v["open_questions"] == []  # "Something printfish would seem reasonable?" is in the spun-off thread
+    result = runner.invoke(app, ["series", str(corpus / "notmuch/corpora/lkml"), "--format", "json"])
+    (row,) = [r for r in json.loads(result.output)["series"] if r["subject"] == "remove unnecessary semicolons"]
+    assert (row["replies"], row["spun_off_replies"]) == (34, 21)
 
 
 def test_a_v2_posted_as_a_reply_is_mentioned(lkml):

@@ -113,10 +113,13 @@ def series(
     """The series found in a mailbox: version, patches present, missing ones, cover, trailers."""
     from reviewbot.ingest.load import load_mail
     from reviewbot.ingest.series import versions_with_reroll_filled
+    from reviewbot.ingest.topics import off_topic_replies
 
     with stderr_progress("reading mail") as update:
         data = load_mail(mbox, update)
     _skipped_note(data)
+    by_id = {m.msgid: m for t in data.threads for m in t.messages}
+    parent = {c: p for t in data.threads for p, kids in t.children.items() for c in kids}
     rows = []
     for group in data.groups:
         versions = versions_with_reroll_filled(group)
@@ -130,7 +133,8 @@ def series(
                 "missing": s.missing,
                 "cover": s.cover.subject if s.cover else None,
                 "trailers": sum(len(p.trailers) for p in s.patches) + len(s.cover_trailers),
-                "replies": len(s.comments),
+                "replies": len(s.comments) - len(off_topic := off_topic_replies(s, by_id, parent)),
+                "spun_off_replies": len(off_topic),  # sub-threads that changed the subject: their own topic
                 "newest": s is versions[-1],
                 "carried_from": {str(i): v for i, v in s.carried_from.items()},
                 "known_from_replies": sorted(s.absent),
@@ -153,4 +157,5 @@ def series(
             kind += " (partial re-roll: " + ", ".join(f"{i} from v{v}" for i, v in r["carried_from"].items()) + ")"
         newest = "" if r["newest"] else " (superseded)"
         typer.echo(f"v{r['version']} {kind}{newest}: {r['subject']}")
-        typer.echo(f"    cover: {r['cover'] or '-'}; trailers: {r['trailers']}; replies: {r['replies']}")
+        spun = f" (+{r['spun_off_replies']} in sub-threads on another subject)" if r["spun_off_replies"] else ""
+        typer.echo(f"    cover: {r['cover'] or '-'}; trailers: {r['trailers']}; replies: {r['replies']}{spun}")

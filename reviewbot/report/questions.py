@@ -9,7 +9,7 @@ it: not the author (under any of their addresses), not the person it was put to.
   theirs that quotes it (archives and clients break threading, quotes survive);
 - a diff in a reply is a counter-proposal, not a question; the questions of a mail that says the
   patch is applied or queued are asides;
-- a sub-thread that changed the subject is a topic of its own, not a review of the patch;
+- a sub-thread that changed the subject is a topic of its own (``ingest.topics``), not a review;
 - a request split over two paragraphs ("... Something like: <code> ... would be much more
   readable, right?") is one question.
 """
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import timezone
 
 from reviewbot.ingest.people import first_names, name_key
-from reviewbot.ingest.subject import parse_subject
 from reviewbot.model import Message, own_lines
 
 _QUESTION = re.compile(r"\?(?:\s|\)|$)")
@@ -113,26 +112,6 @@ class ThreadView:
         return out
 
 
-def subject_core(subject: str) -> str:
-    return " ".join(parse_subject(subject).subject.lower().split())
-
-
-def spun_off(comments: list[Message], view: ThreadView, topic_of: Callable[[Message], str | None]) -> set[str]:
-    """Replies in sub-threads whose subject was changed to another topic ("rfc: rewrite commit subject
-    line ..." under "[PATCH 44/44] sound/soc/codecs: ..."), with everything below them."""
-    out: set[str] = set()
-    for c in comments:  # parents come before their replies
-        parent = view.parent.get(c.msgid)
-        if parent in out:
-            out.add(c.msgid)
-            continue
-        mine = subject_core(c.subject)
-        above = topic_of(c) or ""
-        if mine and above and mine != above and not above.startswith(mine) and not mine.startswith(above):
-            out.add(c.msgid)
-    return out
-
-
 def _addressed_to_others(text: str, author: list[Person], participants: list[Person]) -> bool:
     m = _ADDRESSEES.match(text)
     if not m:
@@ -191,4 +170,4 @@ def open_questions(comments: list[Message], view: ThreadView, author: list[Perso
     return out
 
 
-__all__ = ["questions", "open_questions", "spun_off", "ThreadView", "Person", "name_key"]
+__all__ = ["questions", "open_questions", "ThreadView", "Person", "name_key"]

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from reviewbot.ingest.mailinfo import looks_like_patch
 from reviewbot.ingest.people import display, same_person
 from reviewbot.ingest.series import versions_with_reroll_filled
+from reviewbot.ingest.topics import off_topic_replies
 from reviewbot.model import Message, Series, Thread, Trailer
-from reviewbot.report.questions import Person, ThreadView, open_questions, questions, spun_off, subject_core
+from reviewbot.report.questions import Person, ThreadView, open_questions, questions
 from reviewbot.report.verdicts import verdict
 
 __all__ = ["questions", "summarize", "render_json", "render_text"]
@@ -116,13 +117,7 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
     subjects = {0: s.cover.subject if s.cover else s.subject}
     subjects.update({p.index: p.subject for p in s.patches})
     subjects.update(s.absent)
-
-    def topic_of(c: Message) -> str | None:
-        parent = replies_index.by_id.get(replies_index.parent.get(c.msgid, ""))
-        return subject_core(parent.subject) if parent is not None else subject_core(subjects.get(
-            s.comment_targets.get(c.msgid, 0), ""))
-
-    off_topic = spun_off(s.comments, view, topic_of)
+    off_topic = off_topic_replies(s, replies_index.by_id, replies_index.parent)
     on_topic = [c for c in s.comments if c.msgid not in off_topic]
     replies: dict[int, list[Message]] = {}
     for c in on_topic:
