@@ -399,3 +399,18 @@ def test_a_reply_carrying_a_review_tag_of_its_own_is_never_delivered(tmp_path):
     assert outbox_mails(tmp_path / "out") == [quoted]
     assert sorted(bot.state.db.execute("SELECT msgid, status, reason FROM replies")) == [
         ("own@x", "suppressed", "carries a review tag of its own"), ("quoted@x", "written", None)]
+
+
+def test_a_quarantined_file_offered_again_by_the_maildir_is_quarantined_once(tmp_path):
+    box = tmp_path / "inbox"
+    write_maildir(box, series_mails(V3))
+    junk = box / "new" / "1600000000.Mbin.test"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    inbox = open_inbox(f"maildir:{box}")
+    bot = make_bot(tmp_path)
+    bot.run_once(inbox)
+    junk.rename(box / "cur" / f"{junk.name}:2,S")  # a mail reader looked at it: within the grace window
+    again = make_bot(tmp_path)
+    again.run_once(inbox)
+    assert (bot.stats.quarantined, again.stats.quarantined) == (1, 0)
+    assert again.state.status()["quarantined"] == 1 and len(list((tmp_path / "quarantine/new").iterdir())) == 1

@@ -120,7 +120,9 @@ class Bot:
     def _quarantine(self, spec: str, item: InboxItem, reason: str) -> None:
         import hashlib
 
-        name = hashlib.sha256(spec.encode() + b"\0" + item.origin.encode() + b"\0" + item.raw).hexdigest()[:40]
+        # named by content: a maildir offers a file again after a move to cur/ (another origin)
+        key = item.raw if item.raw.strip() else item.origin.encode()
+        name = hashlib.sha256(spec.encode() + b"\0" + key).hexdigest()[:40]
         for sub in ("tmp", "new", "cur"):
             (self.quarantine / sub).mkdir(parents=True, exist_ok=True)
         target = self.quarantine / "new" / name
@@ -130,9 +132,11 @@ class Bot:
             tmp.write_bytes(note.encode("utf-8", "replace") + item.raw)
             os.replace(tmp, target)
         with self.state.transaction():
-            self.state.add_quarantine(name, spec, item.origin, reason)
+            again = self.state.quarantined(name)
+            if not again:
+                self.state.add_quarantine(name, spec, item.origin, reason)
             self.state.advance(spec, item.position, False)
-        self.stats.quarantined += 1
+        self.stats.quarantined += 0 if again else 1
 
     def _remember(self, msg: Message) -> None:
         self._parsed[msg.msgid] = msg
