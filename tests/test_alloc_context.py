@@ -2,11 +2,20 @@
 tests/test_check_fixtures.py)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from reviewbot.c.apply import apply_series
+from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import extract
-from reviewbot.checks.alloc_context import held_at
+from reviewbot.c.tree import GitTree
+from reviewbot.checks.alloc_context import check_step, held_at, removals
+from reviewbot.ingest.load import load_mail
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "trees/mini-linux"
+CASES = FIXTURES / "checks/alloc-context"
 
 
 def test_release_ends_the_context():
@@ -18,3 +27,33 @@ def test_release_ends_the_context():
     # the scan is linear: the error path's release of freeze protection above counts
     assert [(h.what.split(" (")[0], h.line) for h in held_at(calls, 46)] == [("a journal handle", 36),
                                                                              ("a filesystem lock", 44)]
+
+
+def test_removals_read_from_the_line_diff():
+    before = b"f()\n{\n\tp = kmalloc(n, GFP_NOFS);\n\tn++;\n\tgfp &= ~__GFP_FS;\n\tn++;\n" \
+             b"\tflags = memalloc_nofs_save();\n}\n"
+    after = b"f()\n{\n\tp = kmalloc(n, GFP_KERNEL);\n\tn++;\n\tn++;\n\tflags = 0;\n}\n"
+    assert [(r.line, r.what) for r in removals(before, after)] == [
+        (3, "replaces GFP_NOFS by GFP_KERNEL"), (5, "drops ~__GFP_FS from the allocation mask"),
+        (6, "drops its memalloc_nofs_save() section")]
+    # masking __GFP_FS out is not or-ing it in; a comment naming GFP_NOFS is not code
+    assert removals(b"a;\n/* GFP_NOFS */\n", b"a;\n\tgfp &= ~(__GFP_FS | __GFP_IO);\n/* GFP_KERNEL */\n") == []
+
+
+def test_whole_linux_tree_chain_says_how_many_callers_hold_the_lock():
+    linux = Path.home() / ".cache/reviewbot/linux-6.1"
+    if not (linux / ".git").exists():
+        pytest.skip("the Linux 6.1 tree is not set up (bench/linux_tree.py)")
+    (group,) = load_mail(CASES / "gfp-fs-under-fault-handler-locks.patch").groups
+    tree = GitTree(str(linux), "base")
+    try:
+        (step,) = apply_series(tree, group.newest.patches)
+        assert step.applied
+        (finding,) = check_step(step, FactsCache())
+    finally:
+        tree.close()
+    # 6.1: ext2, ext4, xfs and fuse take filesystem locks around dax_iomap_fault(); erofs (read-only)
+    # takes none, so "all callers" is not said
+    assert finding.message.startswith("dax_iomap_pmd_fault() ors __GFP_FS into the allocation mask, but it is "
+                                      "called with a filesystem lock held: dax_iomap_pmd_fault() <- dax_iomap_fault()")
+    assert "of 5 caller chains" in finding.message or "known caller chains" in finding.message
