@@ -11,6 +11,7 @@ Looked up, later ones overriding earlier ones:
     fail_on = "warning"                             # for `reviewbot check`: info, warning or error
     trailers_ignore_from = ["ci-bot@example.org"]   # b4's trailers-ignore-from: replies from these
                                                     # addresses give no trailers (also "trailers-ignore-from")
+    packs = ["tools/reviewbot-packs"]               # rule pack folders (reviewbot.rules.packs), relative to the file
     [severity]
     RB0002 = "error"
 """
@@ -30,7 +31,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 KNOWN_KEYS = {"disable", "enable", "ignore_paths", "fail_on", "severity", "trailers_ignore_from",
-              "trailers-ignore-from"}
+              "trailers-ignore-from", "packs"}
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Config:
     trailers_ignore_from: list[str] = field(default_factory=list)  # addresses whose replies give no trailers
     fail_on: Severity = Severity.WARNING
     sources: list[str] = field(default_factory=list)  # files read, for --verbose and errors
+    pack_dirs: list[Path] = field(default_factory=list)  # rule packs the files name (``packs``)
 
     def rule_enabled(self, rule: str) -> bool:
         return not any(fnmatch.fnmatchcase(rule, pattern) for pattern in self.disabled)
@@ -73,7 +75,7 @@ def merge(config: Config, table: dict, where: str) -> Config:
     unknown = set(table) - KNOWN_KEYS
     if unknown:
         raise InputError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-    for key in ("disable", "enable", "ignore_paths"):
+    for key in ("disable", "enable", "ignore_paths", "packs"):
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InputError(f"{where}: {key} must be a list of strings")
@@ -87,6 +89,8 @@ def merge(config: Config, table: dict, where: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InputError(f"{where}: {key} must be a list of addresses")
         config.trailers_ignore_from.extend(v.strip().lower() for v in value if v.strip())
+    base = Path(where.split(" [")[0]).parent
+    config.pack_dirs.extend(base / folder for folder in table.get("packs", []))
     if "fail_on" in table:
         config.fail_on = _severity(table["fail_on"], where)
     severity = table.get("severity", {})

@@ -217,6 +217,7 @@ class Finding:
     patch: int | None = None  # index of the patch it concerns (None: whole series / tree)
     hint: str | None = None  # how to fix, when there is something to say
     end_line: int | None = None
+    pack: str | None = None  # the rule pack (rules/packs/) whose rule or setting made it
 
     def to_dict(self) -> dict:
         d = {
@@ -229,6 +230,8 @@ class Finding:
         }
         if self.hint:
             d["hint"] = self.hint
+        if self.pack:
+            d["pack"] = self.pack
         return d
 
 

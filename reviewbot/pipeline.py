@@ -110,8 +110,15 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
         findings.extend(guarded("RB-API-CALLER", None, skipped, lambda: _verified(steps, cache, skipped)))
         say("running the analyses")
         findings.extend(run_checks(steps, cache, skipped))
+        config = options.config or load_config(tree_path)
+        packs, in_pack = _packs(tree, tree_path, config) if options.rules is None else ([], None)
         say("running the rules")
-        findings.extend(run_rule_pack(steps, tree, options.rules, skipped))
+        rules = options.rules
+        if rules is None:
+            from reviewbot.rules.engine import load_rules
+
+            rules = load_rules() + [r for p in packs for r in p.rules]
+        findings.extend(run_rule_pack(steps, tree, rules, skipped))
     finally:
         cache.close()
     review.findings.extend(findings)
@@ -119,13 +126,44 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     if options.checkpatch:
         say("running checkpatch.pl")
         _run_checkpatch(review, steps, tree_path)
-    config = options.config or load_config(tree_path)
+    if in_pack is not None:
+        review.findings = _pack_settings(review.findings, packs, in_pack)
     review.findings = config.apply(review.findings)
     review.snippets = _snippets(review.findings, steps, tree)
     review.findings.sort(key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
     if isinstance(tree, GitTree):
         tree.close()
     return review
+
+
+def _packs(tree: TreeSource, tree_path: str, config: Config):
+    """The rule packs in force (package, tree, config, user) with their rules scoped, and a
+    ``(pack, path) -> bool`` that reads the tree's MAINTAINERS once."""
+    from reviewbot.rules.engine import RULES_DIR
+    from reviewbot.rules.packs import load_packs, maintainers_of
+
+    packs = load_packs(RULES_DIR, tree_path, config.pack_dirs)
+    maintainers = maintainers_of(tree.read) if any(p.maintainers for p in packs) else None
+
+    def in_pack(pack, path: str) -> bool:
+        return pack.covers(path, maintainers)
+    for pack in packs:
+        for rule in pack.rules:
+            rule.in_scope = lambda path, pack=pack: in_pack(pack, path)
+    return packs, in_pack
+
+
+def _pack_settings(findings: list[Finding], packs: list, in_pack) -> list[Finding]:
+    """A pack's severities, and its name on the findings of the analyses it lists, on its paths."""
+    from dataclasses import replace
+
+    out = []
+    for f in findings:
+        for pack in packs:
+            if (f.rule in pack.checks or f.rule in pack.severity) and in_pack(pack, f.file):
+                f = replace(f, pack=f.pack or pack.name, severity=pack.severity.get(f.rule, f.severity))
+        out.append(f)
+    return out
 
 
 def guarded(name: str, patch: int | None, skipped: list[Skipped], run: Callable[[], list[Finding]]) -> list[Finding]:

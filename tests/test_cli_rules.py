@@ -14,7 +14,10 @@ def test_rules_lists_every_check_and_rule_with_one_line():
     result = runner.invoke(app, ["rules"])
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert [line.split()[0] for line in lines] == [c.id for c in declared()] + [r.id for r in load_rules()]
+    core = [c.id for c in declared()] + [r.id for r in load_rules()]
+    assert [line.split()[0] for line in lines][:len(core)] == core
+    # then the packs' rules, each naming its pack
+    assert [line.split()[-1] for line in lines[len(core):]] == ["drivers-devm]", "mm-fs]", "net]"]
     assert {"RB-DECL-NODEF", "RB-DEF-NODECL", "RB-EXPORT-UNUSED", "RB-APPLY"} <= {line.split()[0] for line in lines}
     rb0001 = next(line for line in lines if line.startswith("RB0001 "))
     assert rb0001.split(None, 3)[1:] == ["warning", "added-lines", "New code calls BUG() or BUG_ON()."]

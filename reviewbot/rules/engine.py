@@ -59,6 +59,10 @@ class Rule:
     only_if_file_matches: re.Pattern | None = None
     unless_function_matches: re.Pattern | None = None  # query rules: skip when the enclosing function matches
     hint: str | None = None
+    match_comments: bool = False  # pattern rules: match the line as written, comments included
+    skip_first_lines: int = 0  # a file's first lines (licence, copyright) are not checked
+    pack: str | None = None  # the rule pack it belongs to (rules/packs/<name>/), None: every path
+    in_scope: Callable[[str], bool] | None = None  # set for pack rules: whether a path is the pack's
 
 
 @dataclass
@@ -77,7 +81,8 @@ class RuleContext:
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
     if not directory.is_dir():
         raise InputError(f"no rules folder at {directory} (set REVIEWBOT_RULES)")
-    rules = [_load(p) for p in sorted(directory.rglob("*.yaml"))]
+    # rules/packs/ holds the subsystem packs (reviewbot.rules.packs): loaded with their scope, not here
+    rules = [_load(p) for p in sorted(directory.rglob("*.yaml")) if p.relative_to(directory).parts[0] != "packs"]
     seen: dict[str, Path] = {}
     for r in rules:
         if r.id in seen:
@@ -116,7 +121,8 @@ def _load(path: Path) -> Rule:
         if data.get("only_if_file_matches") else None,
         unless_function_matches=re.compile(data["unless_function_matches"])
         if data.get("unless_function_matches") else None,
-        hint=data.get("hint"))
+        hint=data.get("hint"), match_comments=bool(data.get("match_comments")),
+        skip_first_lines=int(data.get("skip_first_lines") or 0))
 
 
 def code_only(line: str) -> str:
@@ -145,6 +151,8 @@ def run_rules(rules: list[Rule], patch: Patch, context: RuleContext | None = Non
     added = context.added if context.added is not None else added_lines(patch) if patch.has_diff else {}
     for rule in rules:
         if rule.scope == "commit-message":
+            if rule.in_scope is not None and not any(rule.in_scope(p) for p in added):
+                continue
             for line, message, *severity in conditions.CONDITIONS[rule.condition](patch, context):
                 found = _finding(rule, "(commit message)", line, patch, {"match": message})
                 if severity:
@@ -153,6 +161,8 @@ def run_rules(rules: list[Rule], patch: Patch, context: RuleContext | None = Non
             continue
         for path, lines in added.items():
             if not any(fnmatch.fnmatch(path, pat) for pat in rule.files):
+                continue
+            if rule.in_scope is not None and not rule.in_scope(path):
                 continue
             if rule.pattern is not None:
                 findings.extend(_pattern_findings(rule, path, lines, patch, context))
@@ -166,7 +176,9 @@ def _pattern_findings(rule: Rule, path: str, lines: dict[int, str], patch: Patch
     out = []
     after_text = None
     for number, text in sorted(lines.items()):
-        m = rule.pattern.search(code_only(text))
+        if number <= rule.skip_first_lines:
+            continue
+        m = rule.pattern.search(text if rule.match_comments else code_only(text))
         if not m:
             continue
         if rule.only_if_file_matches is not None:
@@ -214,5 +226,5 @@ def _finding(rule: Rule, path: str, line: int, patch: Patch, values: dict[str, s
         message = rule.message.format(**values)
     except (KeyError, IndexError):
         message = rule.message
-    return Finding(path, line, rule.id, rule.severity, message, patch.index, rule.hint)
+    return Finding(path, line, rule.id, rule.severity, message, patch.index, rule.hint, pack=rule.pack)
 
