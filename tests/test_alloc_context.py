@@ -57,3 +57,51 @@ def test_whole_linux_tree_chain_says_how_many_callers_hold_the_lock():
     assert finding.message.startswith("dax_iomap_pmd_fault() ors __GFP_FS into the allocation mask, but it is "
                                       "called with a filesystem lock held: dax_iomap_pmd_fault() <- dax_iomap_fault()")
     assert "of 5 caller chains" in finding.message or "known caller chains" in finding.message
+
+
+def _linux_step(path: str, old: str, new: str):
+    """One patch on the whole 6.1 tree replacing the line ``old`` of ``path`` by ``new``."""
+    import difflib
+
+    from reviewbot.model import Patch
+
+    linux = Path.home() / ".cache/reviewbot/linux-6.1"
+    if not (linux / ".git").exists():
+        pytest.skip("the Linux 6.1 tree is not set up (bench/linux_tree.py)")
+    tree = GitTree(str(linux), "base")
+    text = tree.read(path).decode()
+    assert text.count(old) == 1
+    diff = "".join(difflib.unified_diff(text.splitlines(True), text.replace(old, new).splitlines(True),
+                                       f"a/{path}", f"b/{path}"))
+    patch = Patch(1, 1, "use GFP_KERNEL", "A U Thor <author@example.org>", "Signed-off-by: A U Thor "
+                  "<author@example.org>\n", f"diff --git a/{path} b/{path}\n{diff}")
+    (step,) = apply_series(tree, [patch])
+    assert step.applied
+    return tree, step
+
+
+def test_gfp_nofs_to_kernel_in_a_btrfs_transaction_parameter():
+    tree, step = _linux_step("fs/btrfs/delayed-ref.c",
+                             "\tref = kmem_cache_alloc(btrfs_delayed_tree_ref_cachep, GFP_NOFS);\n",
+                             "\tref = kmem_cache_alloc(btrfs_delayed_tree_ref_cachep, GFP_KERNEL);\n")
+    try:
+        (finding,) = check_step(step, FactsCache())
+    finally:
+        tree.close()
+    assert (finding.file, finding.line) == ("fs/btrfs/delayed-ref.c", 926)
+    assert finding.message == (
+        "btrfs_add_delayed_tree_ref() replaces GFP_NOFS by GFP_KERNEL, but it holds a btrfs transaction "
+        "(struct btrfs_trans_handle *trans), a parameter of btrfs_add_delayed_tree_ref(): reclaim may recurse "
+        "into the filesystem and deadlock")
+
+
+def test_gfp_nofs_to_kernel_under_a_jbd2_handle_is_safe():
+    """ext4_xattr_block_set(handle_t *handle, ...): jbd2's start_this_handle() opened a memalloc_nofs
+    scope, so GFP_KERNEL there is GFP_NOFS already (what xfs relies on for its transactions too)."""
+    tree, step = _linux_step("fs/ext4/xattr.c",
+                             "\t\ts->base = kmemdup(BHDR(bs->bh), bs->bh->b_size, GFP_NOFS);\n",
+                             "\t\ts->base = kmemdup(BHDR(bs->bh), bs->bh->b_size, GFP_KERNEL);\n")
+    try:
+        assert check_step(step, FactsCache()) == []
+    finally:
+        tree.close()

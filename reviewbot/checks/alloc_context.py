@@ -254,7 +254,9 @@ def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Findin
                 continue
             fs_held = [h for h in held if not h.atomic]
             if fs_held:
-                why = f"it holds {fs_held[-1].what}, taken at {path}:{fs_held[-1].line}"
+                h = fs_held[-1]
+                why = f"it holds {h.what}, " + (f"taken at {path}:{h.line}" if h.release is not None
+                                                 else f"a parameter of {fn.name}()")
             else:
                 ctx = callers(fn)
                 under = ctx.under(atomic=False)
