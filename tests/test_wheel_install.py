@@ -37,6 +37,8 @@ def _readme_review_command() -> list[str]:
 def _rule_ids(directory: Path) -> list[str]:
     ids = []
     for path in directory.rglob("*.yaml"):
+        if path.name == "pack.yaml":  # a rule pack's own description (reviewbot.rules.packs), not a rule
+            continue
         m = re.search(r"^id:\s*(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE)
         ids.append(m.group(1).strip("'\""))
     return sorted(ids)

@@ -26,6 +26,7 @@ from reviewbot.c.tree import TreeSource
 MAX_DEPTH = 3
 MAX_SITES = 24  # call sites followed per function: more is a library function, called under anything
 MAX_FILES = 40  # files naming the function
+MAX_FUNCTIONS = 60  # functions whose callers one review step follows (each costs a grep and parses)
 FAULT_FIELDS = {"fault", "huge_fault", "page_mkwrite", "pfn_mkwrite"}
 _VM_FAULT = re.compile(r"\bstruct vm_fault\s*\*")
 _BRANCHES = {"if_statement", "else_clause", "for_statement", "while_statement", "do_statement", "switch_statement",
@@ -79,6 +80,7 @@ class CallGraph:
         self.tree, self.cache, self.overrides = tree, cache, overrides
         self._roots: dict[str, object] = {}
         self._memo: dict[tuple[str, str, int], CallerContext] = {}
+        self.budget = MAX_FUNCTIONS
 
     def facts(self, path: str) -> FileFacts | None:
         if path in self.overrides:
@@ -109,6 +111,9 @@ class CallGraph:
     def context_of(self, fn: FunctionDef, depth: int = MAX_DEPTH, visiting: frozenset = frozenset()) -> CallerContext:
         key = (fn.file, fn.name, depth)
         if key not in self._memo:
+            if self.budget <= 0:
+                return CallerContext(open_reason=f"callers of {fn.name}() not followed: too many functions above it")
+            self.budget -= 1
             self._memo[key] = self._context_of(fn, depth, visiting | {(fn.file, fn.name)})
         return self._memo[key]
 
