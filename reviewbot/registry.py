@@ -96,11 +96,12 @@ def declared() -> list[Check]:
 
 
 def entries(rules: list | None = None) -> list[Entry]:
-    """Built-in checks, then the rules of rules/ (``rules``: already loaded ones)."""
+    """Built-in checks, then the rules of rules/ and of the packs it ships (``rules``: already loaded ones)."""
     if rules is None:
-        from reviewbot.rules.engine import load_rules
+        from reviewbot.rules.engine import RULES_DIR, load_rules
+        from reviewbot.rules.packs import shipped_rules
 
-        rules = load_rules()
+        rules = load_rules() + shipped_rules(RULES_DIR)
     out = [Entry(c.id, "analysis", c.severity, c.scope, c.title, c.doc, c.fixtures) for c in declared()]
     out += [Entry(r.id, r.name, r.severity, r.scope, r.summary, r.doc, (r.id,)) for r in rules]
     return out

@@ -13,13 +13,14 @@ from reviewbot.model import Finding, Review, Series
 from reviewbot.pipeline import ReviewOptions, review_series
 from reviewbot.registry import HEADINGS, declared, docs, entries
 from reviewbot.report import sarif
-from reviewbot.rules.engine import load_rules
+from reviewbot.rules.engine import RULES_DIR, load_rules
+from reviewbot.rules.packs import shipped_rules
 from reviewbot.tools import readme
 from tests.conftest import FIXTURES, REPO
 
 MINI = FIXTURES / "trees/mini-linux"
 CHECKS = declared()
-DECLARED = {c.id for c in CHECKS} | {r.id for r in load_rules()}
+DECLARED = {c.id for c in CHECKS} | {r.id for r in load_rules()} | {r.id for r in shipped_rules(RULES_DIR)}
 
 
 def _fixture_inputs():

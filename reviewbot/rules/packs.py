@@ -137,6 +137,12 @@ def load_packs(rules_dir: Path, tree: str | Path | None = None, extra: list[Path
     return list(packs.values())
 
 
+def shipped_rules(rules_dir: Path) -> list:
+    """The rules of the packs that ship with reviewbot (rules/packs/), for its documentation and SARIF."""
+    return [rule for folder in pack_folders(rules_dir, user_dir=rules_dir / "packs" / "-none-")
+            if folder.parent == rules_dir / "packs" for rule in load_pack(folder).rules]
+
+
 def maintainers_of(read) -> object | None:
     """The tree's MAINTAINERS (``read``: path -> bytes or None), parsed; None without one."""
     data = read("MAINTAINERS")
