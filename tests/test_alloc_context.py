@@ -2,8 +2,6 @@
 tests/test_check_fixtures.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from reviewbot.c.apply import apply_series
@@ -12,7 +10,7 @@ from reviewbot.c.extract import extract
 from reviewbot.c.tree import GitTree
 from reviewbot.checks.alloc_context import check_step, held_at, removals
 from reviewbot.ingest.load import load_mail
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, LINUX
 
 MINI = FIXTURES / "trees/mini-linux"
 CASES = FIXTURES / "checks/alloc-context"
@@ -41,7 +39,7 @@ def test_removals_read_from_the_line_diff():
 
 
 def test_whole_linux_tree_chain_says_how_many_callers_hold_the_lock():
-    linux = Path.home() / ".cache/reviewbot/linux-6.1"
+    linux = LINUX
     if not (linux / ".git").exists():
         pytest.skip("the Linux 6.1 tree is not set up (bench/linux_tree.py)")
     (group,) = load_mail(CASES / "gfp-fs-under-fault-handler-locks.patch").groups
@@ -65,7 +63,7 @@ def _linux_step(path: str, old: str, new: str):
 
     from reviewbot.model import Patch
 
-    linux = Path.home() / ".cache/reviewbot/linux-6.1"
+    linux = LINUX
     if not (linux / ".git").exists():
         pytest.skip("the Linux 6.1 tree is not set up (bench/linux_tree.py)")
     tree = GitTree(str(linux), "base")
