@@ -12,11 +12,11 @@ import pytest
 
 from reviewbot.archive import runner as runner_module
 from reviewbot.archive.aggregate import aggregate
-from reviewbot.archive.maintainers import Maintainers
 from reviewbot.archive.runner import Progress, run_archive
 from reviewbot.archive.sources import git_topics, load_items
 from reviewbot.archive.store import ResultsStore, read_results
 from reviewbot.archive.task import build_context
+from reviewbot.ingest.maintainers import Maintainers
 from reviewbot.report.archive_report import render_markdown, render_svg
 from tests.conftest import FIXTURES
 

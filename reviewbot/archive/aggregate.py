@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from reviewbot.archive.maintainers import Maintainers
+from reviewbot.ingest.maintainers import Maintainers
 
 TOP_SERIES = 15
 

@@ -28,8 +28,8 @@ def need_dask() -> None:
 def write_report(out_dir: Path, tree: str, source: str) -> dict:
     """DIR/report.json, report.md and findings-per-month.svg, from every line of results.jsonl."""
     from reviewbot.archive.aggregate import aggregate
-    from reviewbot.archive.maintainers import Maintainers
     from reviewbot.archive.store import RESULTS, read_results
+    from reviewbot.ingest.maintainers import Maintainers
     from reviewbot.report.archive_report import render_markdown, render_svg
     from reviewbot.report.output import Target, write_text
 

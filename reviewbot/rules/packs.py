@@ -45,19 +45,14 @@ class Pack:
 
     def covers(self, path: str, maintainers=None) -> bool:
         """Whether ``path`` is one of the pack's: a ``paths`` pattern, or a named MAINTAINERS
-        section's F: patterns (``maintainers``: an archive.maintainers.Maintainers, or None)."""
+        section's F: patterns (``maintainers``: an ingest.maintainers.Maintainers, or None)."""
         for pattern in self.paths:
             if pattern.endswith("/") and path.startswith(pattern):
                 return True
             if fnmatch.fnmatchcase(path, pattern):
                 return True
-        if maintainers is not None and self.maintainers:
-            from reviewbot.archive.maintainers import _matches
-
-            for section in maintainers.sections:
-                if section.name in self.maintainers and not any(_matches(path, x) for x in section.excludes) \
-                        and any(_matches(path, f) for f in section.files):
-                    return True
+        if maintainers is not None:
+            return any(maintainers.in_section(name, path) for name in self.maintainers)
         return False
 
     def scope_text(self) -> str:
@@ -148,6 +143,6 @@ def maintainers_of(read) -> object | None:
     data = read("MAINTAINERS")
     if not data:
         return None
-    from reviewbot.archive.maintainers import Maintainers
+    from reviewbot.ingest.maintainers import Maintainers
 
     return Maintainers.parse(data.decode("utf-8", "replace"))

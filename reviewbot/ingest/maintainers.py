@@ -65,6 +65,11 @@ class Maintainers:
                 current = None
         return cls([s for s in sections if s.files])
 
+    def in_section(self, name: str, path: str) -> bool:
+        """Whether the section ``name`` covers ``path`` by its F: lines (its X: lines excluding)."""
+        return any(section.name == name and not any(_matches(path, x) for x in section.excludes)
+                   and any(_matches(path, f) for f in section.files) for section in self.sections)
+
     def subsystem(self, path: str) -> str:
         """The section of ``path``; "(none)" when no section covers it."""
         if path in self._memo:
