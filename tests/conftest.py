@@ -19,9 +19,7 @@ CORPUS = SHARED / "corpus"
 SEEDS = SHARED / "seeds"
 # The whole Linux tree bench/linux_tree.py sets up, in the real home (read only): found before the
 # tests' own HOME replaces it.
-# pytest imports this file twice (as "conftest" and, from the test modules, as "tests.conftest"), the
-# second time after HOME was replaced: the real home is kept in the environment on the first import.
-LINUX = Path(os.environ.setdefault("RB_TESTS_REAL_HOME", str(Path.home()))) / ".cache/reviewbot/linux-6.1"
+LINUX = Path.home() / ".cache/reviewbot/linux-6.1"
 
 # REVIEWBOT_UPDATE_GOLDEN=1 (or pytest --update-golden): golden-file tests rewrite their expected files
 # instead of comparing, when a change of output is intended; read before the loop below drops it.
