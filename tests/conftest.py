@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,13 +18,18 @@ FIXTURES = REPO / "fixtures"
 SHARED = Path(os.environ.get("REVIEWBOT_SHARED") or REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 SEEDS = SHARED / "seeds"
-# The whole Linux tree bench/linux_tree.py sets up, in the real home (read only): found before the
-# tests' own HOME replaces it.
-LINUX = Path.home() / ".cache/reviewbot/linux-6.1"
+# This file is imported twice: by pytest as `conftest` and by test modules as `tests.conftest`, the
+# second time after the isolation below replaced HOME and dropped REVIEWBOT_*. The second import takes
+# what came from the caller's real environment from the first, and isolates nothing again.
+_FIRST = next((m for name, m in list(sys.modules.items()) if name in ("conftest", "tests.conftest")
+               and name != __name__ and getattr(m, "__file__", None) == __file__), None)
+
+# The whole Linux tree bench/linux_tree.py sets up, in the real home (read only).
+LINUX = _FIRST.LINUX if _FIRST else Path.home() / ".cache/reviewbot/linux-6.1"
 
 # REVIEWBOT_UPDATE_GOLDEN=1 (or pytest --update-golden): golden-file tests rewrite their expected files
 # instead of comparing, when a change of output is intended; read before the loop below drops it.
-UPDATE_GOLDEN = os.environ.get("REVIEWBOT_UPDATE_GOLDEN") == "1"
+UPDATE_GOLDEN = _FIRST.UPDATE_GOLDEN if _FIRST else os.environ.get("REVIEWBOT_UPDATE_GOLDEN") == "1"
 
 # Set by git when the tests run from a hook (GIT_DIR, GIT_INDEX_FILE...) or by the developer
 # (REVIEWBOT_RULES, REVIEWBOT_CACHE_DIR): dropped for the whole session, before any test module
@@ -50,9 +56,10 @@ def _isolate(home: Path, setenv) -> None:
 
 
 # For the whole session too: module- and session-scoped fixtures run before any function's own_home.
-_SESSION_HOME = Path(tempfile.mkdtemp(prefix="reviewbot-tests-home-"))
-atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
-_isolate(_SESSION_HOME, os.environ.__setitem__)
+if _FIRST is None:
+    _SESSION_HOME = Path(tempfile.mkdtemp(prefix="reviewbot-tests-home-"))
+    atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
+    _isolate(_SESSION_HOME, os.environ.__setitem__)
 
 
 def pytest_addoption(parser):
