@@ -86,7 +86,8 @@ def worker(repo: str, commit: str, drop: str | None) -> dict:
 def run_worker(code: Path | None, repo: str, commit: str, drop: str | None) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(code) if code else str(ROOT)
-    argv = [sys.executable, str(Path(__file__).resolve()), "--worker", repo, commit] + (["--drop", drop] if drop else [])
+    argv = [sys.executable, str(Path(__file__).resolve()), "--worker", repo, commit]
+    argv += ["--drop", drop] if drop else []
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
@@ -187,6 +188,11 @@ def builds(repo: str, commit: str, path: str) -> str:
         return f"fails: {mine[0]}" if mine else ("builds" if not errors else f"unsettled: {errors[0][:100]}")
 
 
+def _found(result: dict, path: str, expected: set[int]) -> set[int]:
+    return {f["line"] for f in result.get("findings", []) if f["rule"] == "RB-API-CALLER"
+            and f["file"] == path and f["line"] in expected}
+
+
 def reference_code(ref: str, into: Path) -> Path:
     from reviewbot.gitcmd import run_git
 
@@ -244,11 +250,7 @@ def bench(args, ref_code: Path) -> int:
         expected = broken_sites(args.repo, sha, drop, contract)
         new_drop = run_worker(None, args.repo, sha, drop)
         ref_drop = run_worker(ref_code, args.repo, sha, drop)
-
-        def found(result: dict) -> set[int]:
-            return {f["line"] for f in result.get("findings", []) if f["rule"] == "RB-API-CALLER"
-                    and f["file"] == drop and f["line"] in expected}
-        got, ref_got = found(new_drop), found(ref_drop)
+        got, ref_got = _found(new_drop, drop, expected), _found(ref_drop, drop, expected)
         totals["false"] += len(false)
         totals["ref_false"] += len(ref_false)
         totals["sites"] += len(expected)

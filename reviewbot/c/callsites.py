@@ -30,8 +30,12 @@ API_CALLER = Check(
     title="A call that does not match the API in force after a patch (tree-wide, after every patch: "
           "bisectability).",
     what="""After every patch of the series, every call site in the tree of every function the series
-        changes is checked against the function as it stands then: the number of arguments, and whether
-        it still exists. A broken call is reported at the patch that breaks it, with the patch that
+        changes is checked against what its name resolves to then: the definition moved to another file
+        or renamed with its file, a compatibility macro (its parameter count, then the function it
+        expands to), a static of the same name in the caller's own file; other arches' and userspace
+        programs' definitions are not the caller's. Checked: the number of arguments, whether it still
+        exists, and uses as a value against the slot's function-pointer type where the tree declares
+        it. Each run of patches at which a call does not build is reported, with the patch that
         repairs it, if any.""",
     why="""Every caller of a changed function must follow in the same patch, or the series does not build
         at every step and git bisect stops there; a caller never updated breaks the build for good.""",
@@ -44,7 +48,7 @@ API_CALLER = Check(
     instead="""
         /* the same patch updates every caller */
             return vmf_insert_mixed(vmf->vma, vmf->address, pfn, false);""",
-    fixtures=("series/insert-pfn-mkwrite",))
+    fixtures=("series/insert-pfn-mkwrite", "checks/callsites"))
 
 API_UNCHECKED = Check(
     id="RB-API-UNCHECKED", severity=Severity.INFO, scope="tree-wide, after every patch",
@@ -59,7 +63,7 @@ API_UNCHECKED = Check(
             .fault = dax_fault,  /* dax_fault()'s parameters changed */""",
     instead="""
         /* change the member's type (and every other function stored there) in the same patch */""",
-    fixtures=())
+    fixtures=("checks/callsites",))
 
 C_SUFFIXES = (".c", ".h")
 
