@@ -54,3 +54,14 @@ def test_include_graph_settles_only_what_the_tree_holds(tmp_path):
     assert includes.sees("fs/a.c", headers) is True
     assert includes.sees("fs/c.c", headers) is False  # a system header settles nothing
     assert includes.sees("fs/d.c", headers) is None  # linux/fs.h is missing from a tree that has linux/
+
+
+def test_of_two_global_definitions_the_one_beside_the_caller_is_linked_with_it():
+    from reviewbot.c.resolve import Resolution, candidates
+
+    one = Signature("setup_dev", [Param("struct device *", "dev")], "int")
+    two = Signature("setup_dev", [Param("struct device *", "dev"), Param("int", "flags")], "int")
+    res = Resolution("setup_dev", [Target("drivers/net/a/main.c", 10, sig=one),
+                                   Target("drivers/net/b/main.c", 20, sig=two)])
+    assert [t.file for t in candidates(res, "drivers/net/a/probe.c")] == ["drivers/net/a/main.c"]
+    assert len(candidates(res, "drivers/net/c/probe.c")) == 2  # neither is beside it: both stay

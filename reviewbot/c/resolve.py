@@ -128,7 +128,19 @@ def candidates(res: Resolution, caller_file: str) -> list[Target]:
     own = [t for t in res.targets if t.file == caller_file]
     if own:
         return own
-    return [t for t in res.targets if (t.in_header or not t.static) and reaches(caller_file, t.file)]
+    found = [t for t in res.targets if (t.in_header or not t.static) and reaches(caller_file, t.file)]
+    linked = [t for t in found if not t.in_header]
+    if len({t.file for t in linked}) > 1:
+        # two programs or modules with a global function of the same name: the one beside the
+        # caller is the one it is linked with (a Makefile would say; the folder nearly always does)
+        near = [t for t in linked if _folder(t.file) == _folder(caller_file)]
+        if near:
+            return [t for t in found if t.in_header] + near
+    return found
+
+
+def _folder(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
 def arity_ok(sig: Signature, given: int) -> bool:
