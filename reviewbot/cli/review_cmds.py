@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -116,27 +115,12 @@ def callers(
         report = callers_report(symbol, source, cache)
     finally:
         cache.close()
+    from reviewbot.report.tree_reports import render_callers_json, render_callers_text
+
     if format is ReviewFormat.json:
-        typer.echo(json.dumps({"symbol": symbol, "tree": source.label, **report}, indent=2))
-        return
-    for d in report["definitions"]:
-        typer.echo(f"{d['file']}:{d['line']}: definition: {d['signature']}{' (static)' if d['static'] else ''}")
-    for p in report["prototypes"]:
-        typer.echo(f"{p['file']}:{p['line']}: prototype: {p['signature']}")
-    for e in report["exports"]:
-        typer.echo(f"{e['file']}:{e['line']}: {e['macro']}({symbol})")
-    for c in report["calls"]:
-        typer.echo(f"{c['file']}:{c['line']}: {c['caller'] or '(file scope)'}: {symbol}({', '.join(c['args'])})")
-    for v in report["values"]:
-        if v["use"] == "member":
-            typer.echo(f"{v['file']}:{v['line']}: stored in .{v['field']}")
-        elif v["use"] == "argument":
-            typer.echo(f"{v['file']}:{v['line']}: {v['caller'] or '(file scope)'}: passed as argument {v['arg']} "
-                       f"of {v['callee']}()")
-        else:
-            typer.echo(f"{v['file']}:{v['line']}: {v['caller'] or '(file scope)'}: {v['use']} as a value")
-    typer.echo(f"{len(report['calls'])} calls, {len(report['definitions'])} definitions, "
-               f"{len(report['prototypes'])} prototypes, {len(report['values'])} uses as a value")
+        typer.echo(render_callers_json(symbol, source.label, report), nl=False)
+    else:
+        typer.echo(render_callers_text(symbol, report), nl=False)
 
 
 @app.command()
@@ -213,14 +197,13 @@ def index(
         with stderr_progress("indexing") as update:
             stats = index_tree(source, cache, jobs, update, pool=ClientPool(client) if client else None,
                                fingerprints=fingerprints)
-        worker_peak = f", worker peak {worker_peak_mb(client):.0f} MB" if client else ""
+        worker_peak = worker_peak_mb(client) if client else None
     finally:
         cache.close()
         if client is not None:
             client.close()
         if cluster is not None:
             cluster.close()
-    typer.echo(f"{stats.files} files ({stats.parsed} parsed now, {stats.files - stats.parsed} from the cache), "
-               f"{stats.functions} function definitions, {stats.calls} calls, "
-               f"{stats.files_with_errors} files with tree-sitter ERROR nodes left; "
-               f"{stats.seconds:.1f}s, peak memory {stats.peak_rss_mb:.0f} MB{worker_peak}")
+    from reviewbot.report.tree_reports import render_index_stats
+
+    typer.echo(render_index_stats(stats, worker_peak), nl=False)
