@@ -41,7 +41,6 @@ class Config:
     ignore_paths: list[str] = field(default_factory=list)
     trailers_ignore_from: list[str] = field(default_factory=list)  # addresses whose replies give no trailers
     fail_on: Severity = Severity.WARNING
-    sources: list[str] = field(default_factory=list)  # files read, for --verbose and errors
     pack_dirs: list[Path] = field(default_factory=list)  # rule packs the files name (``packs``)
 
     def rule_enabled(self, rule: str) -> bool:
@@ -98,7 +97,6 @@ def merge(config: Config, table: dict, where: str) -> Config:
         raise InputError(f"{where}: [severity] must be a table of rule = level")
     for rule, level in severity.items():
         config.severities[rule] = _severity(level, f"{where} [severity] {rule}")
-    config.sources.append(where)
     return config
 
 

@@ -216,7 +216,6 @@ class Finding:
     message: str
     patch: int | None = None  # index of the patch it concerns (None: whole series / tree)
     hint: str | None = None  # how to fix, when there is something to say
-    end_line: int | None = None
     pack: str | None = None  # the rule pack (rules/packs/) whose rule or setting made it
 
     def to_dict(self) -> dict:

@@ -26,9 +26,9 @@ from reviewbot.registry import Check
 APPLY = Check(
     id="RB-APPLY", severity=Severity.ERROR, scope="each patch",
     title="A patch that does not apply, with the hunk.",
-    what="""Applies the series to its base in memory, patch by patch, the way git apply does (with offsets,
-        no fuzz); a patch or hunk that does not apply is reported with the hunk and the reason, and the
-        patch is not analysed.""",
+    what="""Applies the series to its base in memory, patch by patch, as patch(1) and quilt do (a hunk may
+        land at an offset, and up to two outer context lines may differ); a hunk that does not apply is
+        reported with its header and the reason, and that patch is not analysed.""",
     why="""A series that does not apply to the tree it is meant for cannot be reviewed or merged; usually
         it was written against another branch, or the mailer damaged it.""",
     example="""
@@ -107,7 +107,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
         say("checking every call site of the changed APIs after every patch")
         findings: list[Finding] = []
         skipped: list[Skipped] = []
-        findings.extend(guarded("RB-API-CALLER", None, skipped, lambda: _verified(steps, cache, skipped)))
+        findings.extend(guarded("RB-API-CALLER", None, skipped, lambda: verify_series(steps, cache)[0]))
         say("running the analyses")
         findings.extend(run_checks(steps, cache, skipped))
         config = options.config or load_config(tree_path)
@@ -122,7 +122,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     finally:
         cache.close()
     review.findings.extend(findings)
-    review.skipped.extend(skipped)
+    review.skipped.extend(skipped)  # what crashed
     if options.checkpatch:
         say("running checkpatch.pl")
         _run_checkpatch(review, steps, tree_path)
@@ -182,12 +182,6 @@ def guarded(name: str, patch: int | None, skipped: list[Skipped], run: Callable[
         return []
 
 
-def _verified(steps: list[StepResult], cache: FactsCache, skipped: list[Skipped]) -> list[Finding]:
-    findings, not_checked, _ = verify_series(steps, cache)
-    skipped.extend(not_checked)
-    return findings
-
-
 def _analysis_name(analysis) -> str:
     return getattr(analysis, "RULE", None) or analysis.__name__.rpartition(".")[2]
 
@@ -233,6 +227,8 @@ def run_rule_pack(steps: list[StepResult], tree: TreeSource, rules: list | None 
     return found
 
 
+# Fewer commits than this is an imported tarball with a few on top (bench/linux_tree.py commits 6.1 as
+# one), whose log cannot say that a Fixes: commit does not exist.
 HISTORY_MIN_COMMITS = 1000
 
 
@@ -244,6 +240,8 @@ def _has_history(tree: GitTree) -> bool:
     return proc.returncode == 0 and proc.stdout.strip() == str(HISTORY_MIN_COMMITS)
 
 
+# Recent commits of the touched files whose subjects show the subsystem's prefix habit (RB0104):
+# enough to see a habit, few enough that one git log per patch stays cheap.
 PATH_LOG_DEPTH = 30
 
 
@@ -267,7 +265,7 @@ def _commit_subjects(tree: GitTree):
     return subject
 
 
-SNIPPET_CONTEXT = 1
+SNIPPET_CONTEXT = 1  # lines around a finding in reports: the statement in view, short enough for a reply mail
 
 
 def _snippets(findings: list[Finding], steps: list[StepResult], base: TreeSource) -> dict:

@@ -19,6 +19,8 @@ from reviewbot.diffparse import parse_diff, unquote_path
 from reviewbot.errors import InputError, UnsafePathError
 from reviewbot.model import Patch
 
+# GNU patch's default fuzz factor (patch -F 2), which quilt and maintainers applying mail use: a hunk
+# whose outermost context lines changed still applies, as it would for them.
 MAX_FUZZ = 2
 _COPY_TO = re.compile(r"^copy to (.+)$", re.MULTILINE)
 

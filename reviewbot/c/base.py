@@ -15,6 +15,8 @@ from reviewbot.model import Series
 
 _INDEX = re.compile(r"^diff --git a/(\S+) b/\S+\n(?:(?!diff --git).*\n)*?index ([0-9a-f]{7,40})\.\.[0-9a-f]{7,40}",
                     re.MULTILINE)
+# Commits of HEAD touching the patched files searched for the blobs the diff's index lines name: a bound
+# on the search's cost; a base older than that falls back to HEAD, and base_source says so.
 HISTORY_DEPTH = 300
 
 

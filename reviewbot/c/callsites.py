@@ -22,7 +22,7 @@ from reviewbot.c.extract import FileFacts, Signature, extract
 from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, reaches, resolve, shadowed
 from reviewbot.c.tree import TreeSource
 from reviewbot.c.values import describe, expected_arity, value_sites
-from reviewbot.model import Finding, Severity, Skipped
+from reviewbot.model import Finding, Severity
 from reviewbot.registry import Check
 
 API_CALLER = Check(
@@ -299,8 +299,7 @@ def _runs(present: set[int], applied: list[int]) -> list[tuple[int, int | None]]
     return runs
 
 
-def verify_series(steps: list[StepResult], cache: FactsCache,
-                  first_patch: int = 1) -> tuple[list[Finding], list[Skipped], list[Contract]]:
+def verify_series(steps: list[StepResult], cache: FactsCache) -> tuple[list[Finding], list[Contract]]:
     """Findings for every call site that does not match the API in force after each patch."""
     contracts: dict[str, Contract] = {}
     before_series: dict[str, set[tuple]] = {}  # per name: sites that did not match before it changed
@@ -308,11 +307,9 @@ def verify_series(steps: list[StepResult], cache: FactsCache,
     unchecked: dict[tuple, tuple[int, Problem]] = {}
     unsure: dict[tuple, tuple[int, Problem]] = {}
     all_contracts: list[Contract] = []
-    indexes: list[int] = []
     previous: TreeSource | None = steps[0].tree_after.base if steps else None
-    for offset, step in enumerate(steps):
-        index = step.patch.index if step.patch.index else first_patch + offset
-        indexes.append(index)
+    for step in steps:
+        index = step.patch.index
         if not step.applied:
             continue
         checker = Checker(step.tree_after, cache)
@@ -334,7 +331,7 @@ def verify_series(steps: list[StepResult], cache: FactsCache,
             for p in check.unchecked:
                 unchecked.setdefault(p.key, (index, p))
         previous = step.tree_after
-    applied = [i for i, s in zip(indexes, steps) if s.applied]
+    applied = [s.patch.index for s in steps if s.applied]
     findings = []
     for seen in history.values():
         for first, repaired in _runs(set(seen), applied):
@@ -352,4 +349,4 @@ def verify_series(steps: list[StepResult], cache: FactsCache,
     for index, problem in unchecked.values():
         findings.append(API_UNCHECKED.finding(problem.file, problem.line, problem.text, index))
     findings.sort(key=lambda f: (f.patch or 0, f.file, f.line))
-    return findings, [], all_contracts
+    return findings, all_contracts

@@ -21,6 +21,8 @@ import zlib
 
 import numpy as np
 
+# The figures the docstring derives: 8 bands of 4 rows find a pair of Jaccard similarity 0.8 with
+# probability 0.985 and one of 0.4 with 0.18 (bench/neardup.py measures the recall on the tree).
 SHINGLE = 5
 NUM_PERM = 32
 BANDS = 8

@@ -22,6 +22,8 @@ from reviewbot.c.extract import extract
 from reviewbot.c.fingerprint import function_bands
 from reviewbot.c.tree import CatFile, GitTree, TreeSource
 
+# Files per task sent to a worker: one round trip and one cache transaction per batch rather than per
+# file; small enough that the progress bar and the two workers stay evenly fed.
 BATCH = 64
 
 

@@ -24,6 +24,8 @@ COMMIT_MESSAGE = "(commit message)"
 _REMARK = re.compile(r"^(ERROR|WARNING|CHECK):(?:([A-Z0-9_]+):)?\s*(.*)$")
 _LOCATION = re.compile(r"^#(\d+): FILE: (.+?):(\d+):\s*$")
 _SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "CHECK": Severity.INFO}
+# checkpatch.pl takes under a second per patch (bench/review.py: 0.84 s for three); two minutes means it is stuck on
+# some input, and the review goes on without it (a skipped entry says so).
 TIMEOUT_SECONDS = 120
 
 # checkpatch types that say the same thing as one of reviewbot's own rules: when both fire on

@@ -34,6 +34,8 @@ CHECK = Check(
     fixtures=("checks/derivable-params",))
 
 MIN_CALLS = 2  # one call site is not a habit
+# Headers naming the struct searched for its definition, include/linux/ first (where core structs
+# live): a widely used struct is named in hundreds of headers, and naming the field is a courtesy.
 MAX_STRUCT_HEADERS = 40
 
 

@@ -39,6 +39,8 @@ CHECK = Check(
                 file_update_time(vmf->vma->vm_file);  /* kept, or moved to a helper it still calls */""",
     fixtures=("checks/lost-side-effects",))
 
+# Levels of the file's static helpers followed: each level widens what counts as "reached" (and the
+# cost); an effect three helpers down is already far from what the changed function does itself.
 MAX_DEPTH = 3
 
 

@@ -48,7 +48,9 @@ CHECK = Check(
     fixtures=("checks/near-duplicate",))
 
 MIN_TOKENS = 8  # shorter bodies ("return x;") are alike by nature
-MIN_RATIO = 0.85
+MIN_RATIO = 0.85  # token similarity (difflib) of a near copy: below it, more than a tweak differs
+# differing runs of tokens at most: a twin changes a flag, a constant or a call; more is another
+# function sharing boilerplate, not one to give a parameter
 MAX_DIFFERENCES = 3
 MAX_DIR_FILES = 60  # directories larger than this: only the patch's own files are compared
 CALLEES_TRIED = 3  # tree-wide: files calling the new function's most distinctive callees

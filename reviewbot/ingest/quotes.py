@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from reviewbot.model import Message, own_lines
 
 _WORD = re.compile(r"[a-z0-9_]+")
+# Word 5-grams, at least 8 of them and 15% of the quote shared (module docstring): a quoted line or two
+# of boilerplate ("Signed-off-by", a greeting) never makes a parent on its own.
 SHINGLE = 5
 MIN_SHARED = 8
 MIN_SHARE = 0.15

@@ -98,6 +98,3 @@ def _read_group(group: str, info: SubjectInfo) -> None:
         elif upper in ("PULL", "GIT"):
             info.is_pull = info.is_pull or "PULL" in group.upper()
 
-
-def strip_subject(subject: str) -> str:
-    return parse_subject(subject).subject
