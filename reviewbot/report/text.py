@@ -58,20 +58,27 @@ def use_color(stream) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
 
 
+def by_patch(review: Review, whole_series: str) -> list[tuple[str, list[Finding]]]:
+    """The findings per patch in patch order, with the patch's "[n/N] subject" as title; those of no
+    patch last, titled ``whole_series``."""
+    groups: dict[int | None, list[Finding]] = defaultdict(list)
+    for f in review.findings:
+        groups[f.patch].append(f)
+    subjects = {p.index: p.subject for p in review.series.patches}
+    total = len(review.series.patches)
+    return [(f"[{index}/{total}] {subjects.get(index, '')}" if index else whole_series, groups[index])
+            for index in sorted(groups, key=lambda i: (i is None, i or 0))]
+
+
 def _render_one(console: Console, review: Review) -> None:
     s = review.series
     console.print(Text(f"v{s.version}: {s.subject}", style="bold"))
     console.print(f"base: {review.base} ({review.base_source})")
-    by_patch: dict[int | None, list[Finding]] = defaultdict(list)
-    for f in review.findings:
-        by_patch[f.patch].append(f)
-    subjects = {p.index: p.subject for p in s.patches}
-    for index in sorted(by_patch, key=lambda i: (i is None, i or 0)):
-        title = f"[{index}/{len(s.patches)}] {subjects.get(index, '')}" if index else "series"
+    for title, of_patch in by_patch(review, whole_series="series"):
         console.print()
         console.print(Text(title, style="bold"))
         by_file: dict[str, list[Finding]] = defaultdict(list)
-        for f in by_patch[index]:
+        for f in of_patch:
             by_file[f.file].append(f)
         for path, findings in by_file.items():
             console.print(f"  {path}")
