@@ -183,7 +183,10 @@ def guarded(name: str, patch: int | None, skipped: list[Skipped], run: Callable[
 
 
 def _analysis_name(analysis) -> str:
-    return getattr(analysis, "RULE", None) or analysis.__name__.rpartition(".")[2]
+    """The ids the analysis declares ("RB-DECL-NODEF/RB-DEF-NODECL"), else its module's name."""
+    from reviewbot.registry import checks_of
+
+    return "/".join(c.id for c in checks_of(analysis)) or analysis.__name__.rpartition(".")[2]
 
 
 def run_checks(steps: list[StepResult], cache: FactsCache, skipped: list[Skipped] | None = None) -> list[Finding]:

@@ -106,7 +106,3 @@ def entries(rules: list | None = None) -> list[Entry]:
     out += [Entry(r.id, r.name, r.severity, r.scope, r.summary, r.doc, (r.id,)) for r in rules]
     return out
 
-
-def docs(rules: list | None = None) -> dict[str, tuple[str, str]]:
-    """id -> (one line, documentation in markdown) of every check and rule, for SARIF."""
-    return {e.id: (e.summary, e.doc) for e in entries(rules)}

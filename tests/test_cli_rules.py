@@ -4,7 +4,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from reviewbot.cli import app
-from reviewbot.registry import declared, docs
+from reviewbot.registry import declared, entries
 from reviewbot.rules.engine import load_rules
 
 runner = CliRunner()
@@ -48,8 +48,8 @@ def test_rules_show_unknown_id_is_bad_input():
     assert result.exit_code != 0 and "no check or rule RB-NOPE" in str(result.exception)
 
 
-def test_docs_feed_other_reports():
-    found = docs()
-    assert found["RB0002"][0] == "A plain EXPORT_SYMBOL() where the file uses EXPORT_SYMBOL_GPL()."
-    assert found["RB-DEF-NODECL"][0] == ("A new global function declared in no header, exported nowhere and used "
+def test_entries_feed_other_reports():
+    found = {e.id: e.summary for e in entries()}
+    assert found["RB0002"] == "A plain EXPORT_SYMBOL() where the file uses EXPORT_SYMBOL_GPL()."
+    assert found["RB-DEF-NODECL"] == ("A new global function declared in no header, exported nowhere and used "
                                          "only in its file.")

@@ -11,7 +11,7 @@ import pytest
 from reviewbot.ingest.load import load_mail
 from reviewbot.model import Finding, Review, Series
 from reviewbot.pipeline import ReviewOptions, review_series
-from reviewbot.registry import HEADINGS, declared, docs, entries
+from reviewbot.registry import HEADINGS, declared, entries
 from reviewbot.report import sarif
 from reviewbot.rules.engine import RULES_DIR, load_rules
 from reviewbot.rules.packs import shipped_rules
@@ -78,13 +78,15 @@ def test_ids_are_unique_across_checks_and_rules():
 
 def test_sarif_rule_metadata_of_every_check_comes_from_its_declaration():
     findings = [Finding("mm/memory.c", 1, c.id, c.severity, "x", 1) for c in CHECKS]
-    data = json.loads(sarif.render([Review(series=Series(subject="s"), findings=findings)], docs()))
+    data = json.loads(sarif.render([Review(series=Series(subject="s"), findings=findings)], entries()))
     rules = {r["id"]: r for r in data["runs"][0]["tool"]["driver"]["rules"]}
     assert set(rules) == {c.id for c in CHECKS}
     for check in CHECKS:
         rule = rules[check.id]
         assert rule["shortDescription"]["text"] == check.title
         assert rule["help"]["markdown"] == check.doc
+        assert rule["defaultConfiguration"]["level"] == {"error": "error", "warning": "warning",
+                                                          "info": "note"}[check.severity.value]
         # the first paragraph of "What it does", never the heading line
         assert rule["fullDescription"]["text"] == " ".join(check.doc.split("\n\n")[0].splitlines()[1:])
 

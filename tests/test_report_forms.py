@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from reviewbot.pipeline import ReviewOptions, review_input
-from reviewbot.registry import docs
+from reviewbot.registry import entries
 from reviewbot.report import email_reply, json_report, markdown, output, sarif, text
 from tests.conftest import FIXTURES, REPO
 
@@ -71,7 +71,7 @@ def test_json_validates_against_the_documented_schema(reviews):
 
 
 def test_sarif_validates_against_the_official_schema(reviews):
-    data = json.loads(sarif.render(reviews, docs()))
+    data = json.loads(sarif.render(reviews, entries()))
     jsonschema.Draft4Validator(_schema("sarif-schema-2.1.0.json")).validate(data)
     run = data["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["RB-API-CALLER", "RB0001"]

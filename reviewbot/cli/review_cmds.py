@@ -54,9 +54,9 @@ def render(reviews, format: ReviewFormat, target) -> None:
     elif format is ReviewFormat.markdown:
         write_text(markdown.render(reviews), target)
     elif format is ReviewFormat.sarif:
-        from reviewbot.registry import docs
+        from reviewbot.registry import entries
 
-        write_text(sarif.render(reviews, docs()), target)
+        write_text(sarif.render(reviews, entries()), target)
     elif format is ReviewFormat.email:
         replies = [m for r in reviews for m in email_reply.build_replies(r)]
         write_replies(replies, target)

@@ -7,22 +7,27 @@ from urllib.parse import quote
 
 from reviewbot import __version__
 from reviewbot.model import Review, Severity
+from reviewbot.registry import Entry
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render(reviews: list[Review], rule_docs: dict[str, tuple[str, str]] | None = None) -> str:
-    """``rule_docs``: id -> (one line, documentation in markdown), from reviewbot.registry.docs()."""
-    docs = rule_docs or {}
+def render(reviews: list[Review], catalogue: list[Entry] | None = None) -> str:
+    """``catalogue``: the built-in checks and rules (reviewbot.registry.entries()), whose declarations
+    become the rule metadata of the ids the findings use."""
+    known = {e.id: e for e in catalogue or []}
     used = sorted({f.rule for r in reviews for f in r.findings})
     rules = []
     for rule_id in used:
-        short, full = docs.get(rule_id, (rule_id, ""))
-        entry = {"id": rule_id, "shortDescription": {"text": short}}
-        if full:
-            entry["fullDescription"] = {"text": _first_paragraph(full) or short}
-            entry["help"] = {"text": full, "markdown": full}
+        declared = known.get(rule_id)
+        entry: dict = {"id": rule_id, "shortDescription": {"text": declared.summary if declared else rule_id}}
+        if declared is not None:
+            entry["name"] = declared.name if declared.name != "analysis" else rule_id
+            entry["fullDescription"] = {"text": _first_paragraph(declared.doc) or declared.summary}
+            entry["help"] = {"text": declared.doc, "markdown": declared.doc}
+            entry["defaultConfiguration"] = {"level": _LEVEL[declared.severity]}
+            entry["properties"] = {"scope": declared.scope}
         rules.append(entry)
     index = {rule_id: n for n, rule_id in enumerate(used)}
     results = []
