@@ -142,7 +142,7 @@ def test_sarif_artifact_uris_are_percent_encoded():
              "fs/\udcff.c"]
     review = Review(series=Series(subject="x"), findings=[
         Finding(p, 3, "RB0001", Severity.WARNING, "BUG_ON() added", patch=1) for p in paths])
-    data = json.loads(sarif.render([review], docs()))
+    data = json.loads(sarif.render([review], entries()))
     jsonschema.Draft4Validator(_schema("sarif-schema-2.1.0.json")).validate(data)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in data["runs"][0]["results"]]
     assert uris == ["drivers/media/usb/em28xx/em28xx%20cards.c", "fs/d%C3%A9j%C3%A0%231%3F.c", "mm/100%25.c",
