@@ -74,7 +74,7 @@ def worker(repo: str, commit: str, drop: str | None) -> dict:
     cache = FactsCache()
     start = time.perf_counter()
     steps = apply_series(tree, series.patches)
-    findings, _, _ = verify_series(steps, cache)
+    findings, _ = verify_series(steps, cache)
     seconds = time.perf_counter() - start
     cache.close()
     tree.close()
