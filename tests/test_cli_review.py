@@ -22,7 +22,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 def test_readme_main_job_prints_the_missed_callers():
     proc = _run("review", str(SERIES), "--tree", str(MINI))
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert "drivers/dax/device.c:133: error [RB-API-CALLER]" in proc.stdout
     assert "fs/cramfs/inode.c:425: error [RB-API-CALLER]" in proc.stdout
     assert "mm/memory.c:458: warning [RB0001] BUG_ON() added" in proc.stdout

@@ -89,7 +89,7 @@ def test_nul_byte_in_a_diff_path_is_a_patch_that_does_not_apply(history, tmp_pat
     patch = tmp_path / "nul.patch"
     patch.write_bytes((SERIES / SECOND).read_bytes().replace(b"drivers/dax/device.c", b"drivers/dax/dev\0ice.c"))
     proc = reviewbot(env, "review", patch, "--tree", history, "--base", "HEAD~1", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert "unsafe path in patch: 'drivers/dax/dev\\\\x00ice.c'" in proc.stdout
 
 
@@ -166,7 +166,7 @@ def test_stdout_closed(tmp_path, env):
     report = tmp_path / "report.txt"
     proc = reviewbot(env, "review", SERIES, "--tree", MINI, "-o", report, stdout=subprocess.DEVNULL,
                      stderr=subprocess.PIPE, preexec_fn=close_stdout)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert report.read_text().rstrip().endswith("3 findings (2 errors, 1 warning) in 1 of 2 patches")
 
 
@@ -229,7 +229,7 @@ def test_output_on_a_full_disk_leaves_the_old_file(tmp_path, env):
 def test_output_is_replaced_not_appended_and_never_the_input(tmp_path, env):
     report = tmp_path / "report.md"
     for _ in range(2):
-        assert _review_to(env, report, "--format", "markdown").returncode == 0
+        assert _review_to(env, report, "--format", "markdown").returncode == 1
     once = report.read_text()
     assert once.count("RB0001") == 1
     series = tmp_path / "series"
@@ -253,7 +253,7 @@ def test_email_output_mbox_replaced_and_maildir_only_where_asked(tmp_path, env):
     box = tmp_path / "replies.mbox"
     for _ in range(2):
         proc = _review_to(env, box, "--format", "email")
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 1, proc.stderr
     assert len(mailbox.mbox(str(box))) == 1  # a rerun does not double the replies
     work = tmp_path / "worktree"
     shutil.copytree(MINI, work)
@@ -261,7 +261,7 @@ def test_email_output_mbox_replaced_and_maildir_only_where_asked(tmp_path, env):
     assert_one_line_error(proc, says="neither empty nor a maildir")
     assert sorted(p.name for p in work.iterdir()) == sorted(p.name for p in MINI.iterdir())
     new = tmp_path / "outbox"
-    assert _review_to(env, f"{new}/", "--format", "email").returncode == 0
+    assert _review_to(env, f"{new}/", "--format", "email").returncode == 1
     assert len(mailbox.Maildir(str(new))) == 1
 
 

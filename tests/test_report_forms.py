@@ -107,7 +107,7 @@ def test_email_form_from_the_command_line_writes_a_maildir(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "reviewbot", "review", str(SERIES), "--tree", str(MINI),
                            "--format", "email", "-o", str(out), "--no-cache"], capture_output=True, text=True,
                           env=dict(os.environ, NO_COLOR="1"), timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert len(list(mailbox.Maildir(str(out)))) == 1
     assert "1 reply written" in proc.stderr
 

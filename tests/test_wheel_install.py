@@ -93,7 +93,7 @@ def test_readme_first_command_with_the_installed_cli(installed):
             shutil.copytree(REPO / arg, installed["work"] / arg, dirs_exist_ok=True)
     command[0] = str(installed["venv"] / "bin" / "reviewbot")
     proc = _run(installed, *command)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert proc.stderr == ""
     assert "drivers/dax/device.c:133: error [RB-API-CALLER]" in proc.stdout
     assert "fs/cramfs/inode.c:425: error [RB-API-CALLER]" in proc.stdout

@@ -78,18 +78,23 @@ def review(
                                "or maildir directory"),
     checkpatch: bool = typer.Option(False, "--checkpatch", help="also run the tree's scripts/checkpatch.pl"),
     no_cache: bool = typer.Option(False, "--no-cache", help="do not read or write the parse cache"),
-    fail_on: Severity = typer.Option(None, "--fail-on", help="exit 1 when a finding is at or above this severity"),
+    fail_on: Severity = typer.Option(None, "--fail-on", help="exit 1 at findings of this severity or worse "
+                                                              "(default: fail_on from reviewbot.toml, else warning)"),
 ) -> None:
     """Apply a series to its tree in memory and review it: every call site of every changed API after
-    every patch, then the rules. The tree is only read."""
+    every patch, then the rules. The tree is only read. Exit 0 clean, 1 findings at or above
+    --fail-on, 2 for usage or input errors."""
+    from reviewbot.config import load_config
     from reviewbot.pipeline import ReviewOptions, review_input
 
     target = output_target(output, format, [input], tree)
+    config = load_config(tree)
     with _status() as say:
-        reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch,
+        reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch, config=config,
                                                                use_cache=not no_cache, progress=say))
     render(reviews, format, target)
-    if fail_on is not None and any(f.severity.rank >= fail_on.rank for r in reviews for f in r.findings):
+    threshold = fail_on or config.fail_on
+    if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
         raise typer.Exit(1)
 
 
