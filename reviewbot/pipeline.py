@@ -15,7 +15,7 @@ from reviewbot.c.cache import FactsCache
 from reviewbot.c.callsites import verify_series
 from reviewbot.c.tree import GitTree, TreeSource, open_tree
 from reviewbot.config import Config, load_config
-from reviewbot.errors import GitError, InputError
+from reviewbot.errors import GitError, InputError, ReviewbotError
 from reviewbot.gitcmd import run_git
 from reviewbot.ingest.gitrange import range_base, series_from_git
 from reviewbot.ingest.load import load_mail
@@ -168,14 +168,18 @@ def _pack_settings(findings: list[Finding], packs: list, in_pack) -> list[Findin
 
 def guarded(name: str, patch: int | None, skipped: list[Skipped], run: Callable[[], list[Finding]]) -> list[Finding]:
     """``run()``'s findings; when it raises, a skipped entry "NAME crashed on patch N: ..." with the
-    traceback in the run's log file, and no findings, so one analysis failing on one patch never ends
-    the review (pylint reports a crashed checker the same way)."""
+    traceback in the run's log file (or "NAME not run on patch N: ..." for input it cannot read), and
+    no findings, so one analysis failing on one patch never ends the review (pylint reports a crashed
+    checker the same way)."""
+    where = f" on patch {patch}" if patch is not None else ""
     try:
         return run()
+    except ReviewbotError as exc:  # the input's fault (a diff a mailer broke), said once by RB-APPLY: no crash
+        skipped.append(Skipped(name, f"not run{where}: {exc}", patch))
+        return []
     except Exception as exc:
         from reviewbot import crashlog
 
-        where = f" on patch {patch}" if patch is not None else ""
         log = crashlog.record(exc, f"{name} crashed{where}")
         logged = f" (traceback in {log})" if log else ""
         skipped.append(Skipped(name, f"crashed{where}: {crashlog.one_line(exc)}{logged}", patch))
