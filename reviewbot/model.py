@@ -177,6 +177,10 @@ class Series:
     cover_trailers: list[Trailer] = field(default_factory=list)  # given on the cover: apply to all
     is_pull_request: bool = False
     superseded_by: int | None = None  # newer version found in the same input
+    # patchew's reading: the Message-ID of the version that obsoletes this one (its topic's latest)
+    obsoleted_by: str | None = None
+    # not obsoleted although not its topic's latest: the version number of the latest it is dated before
+    dated_before: int | None = None
     applied: bool = False  # read from commit listings: the version that was applied
     # Patches known only from replies to them ("Re: [PATCH v3 1/5] foo"): index -> subject.
     absent: dict[int, str] = field(default_factory=dict)

@@ -154,6 +154,40 @@ def test_supersedes_links_versions_with_different_subjects(corpus):
     assert result.output.splitlines()[0] == "v1 pull request (superseded): Migration pull patches"
 
 
+# patchew's EXPECTED.md, "Obsoleted-by": old series -> the series that obsoletes it; None for the latest.
+# 0009's v3 is dated before its v2, so v2 stays the latest and v3 obsoletes nothing.
+_FAM = "20160628014747.20971-%d-famz@redhat.com"
+PATCHEW_OBSOLETED_BY = {
+    "0009-obsolete-by.mbox": {_FAM % 1: _FAM % 2, _FAM % 2: None},
+    "0030-obsolete-by-v3.mbox": {_FAM % 2: _FAM % 3, _FAM % 1: _FAM % 3, _FAM % 3: None},
+    "0031-supersedes-embedded.mbox": {"20200110173215.3865-1-quintela@redhat.com":
+                                      "20200114092606.1761-1-quintela@redhat.com",
+                                      "20200114092606.1761-1-quintela@redhat.com": None},
+    "0032-supersedes-separate.mbox": {"20191128104129.250206-1-slp@redhat.com":
+                                      "20200108143138.129909-1-slp@redhat.com",
+                                      "20200108143138.129909-1-slp@redhat.com": None},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATCHEW_OBSOLETED_BY))
+def test_obsoleted_by_matches_patchews_expected_table(corpus, name):
+    mbox = str(corpus / "patchew/data" / name)
+    expected = PATCHEW_OBSOLETED_BY[name]
+    (group,) = _summary_json(mbox)
+    summary = {v["message_id"]: v["obsoleted_by"] for v in group["versions"]}
+    result = runner.invoke(app, ["series", mbox, "--format", "json"])
+    series = {r["message_id"]: r["obsoleted_by"] for r in json.loads(result.output)["series"]}
+    assert {k: summary[k] for k in expected} == expected
+    assert {k: series[k] for k in expected} == expected
+
+
+def test_a_higher_version_dated_before_the_latest_says_so(corpus):
+    lines = runner.invoke(app, ["series", str(corpus / "patchew/data/0009-obsolete-by.mbox")]).output.splitlines()
+    assert [line.split(":")[0] for line in lines[::2]] == [
+        "v1 1/1 complete (superseded)", "v2 1/1 complete",
+        "v3 1/1 complete (dated before v2, which stays the latest)"]
+
+
 def test_partial_reroll_is_described_alike_by_series_summary_and_trailers(corpus):
     mbox = str(corpus / "b4/samples/trailers-followup-partial-reroll.mbox")
     series = runner.invoke(app, ["series", mbox]).output.splitlines()

@@ -82,10 +82,73 @@ def find_series_groups(messages: list[Message], threads: list[Thread] | None = N
     for thread in threads:
         series_list.extend(_series_in_thread(thread))
     groups = _join_superseded(_group_versions(_join_unthreaded(series_list, messages)))
+    arrival = {m.msgid: n for n, m in enumerate(messages)}
     for group in groups:
         for older, newer in zip(group.versions, group.versions[1:]):
             older.superseded_by = newer.version
+        _mark_obsoleted(group, arrival)
     return groups
+
+
+def head_msgid(s: Series) -> str | None:
+    """The Message-ID a series is known by: its cover letter, else its first patch."""
+    if s.cover is not None:
+        return s.cover.msgid
+    return s.patches[0].message.msgid if s.patches and s.patches[0].message else None
+
+
+def _mark_obsoleted(group: SeriesGroup, arrival: dict[str, int]) -> None:
+    """Which version obsoletes which, as patchew decides it (its tests are the oracle): versions are
+    taken in the order they arrived; one becomes the topic's latest when it has a higher version and
+    is not dated before the latest (a v3 dated before v2 does not take over), or by "Supersedes:";
+    every other version seen is then obsoleted by the latest."""
+    posted = [s for s in group.versions if head_msgid(s) and not s.applied]
+    posted.sort(key=lambda s: arrival.get(head_msgid(s), len(arrival)))
+    obsolete: set[int] = set()
+    latest: Series | None = None
+    head_of = {head_msgid(s): s for s in posted}
+
+    def newer_than(a: Series, b: Series) -> bool:
+        if a is b:
+            return False
+        if a.version != b.version:
+            if a.subject.lower() == b.subject.lower():  # patchew's topic: same subject
+                return a.version > b.version and _date(a) >= _date(b)
+            return a.version > b.version  # joined by its patches or "Supersedes:": patchew has no rule
+        if (id(a) in obsolete) != (id(b) in obsolete):
+            return id(b) in obsolete
+        return _date(a) > _date(b)
+
+    for n, s in enumerate(posted):
+        if latest is None or newer_than(s, latest):
+            latest = s
+        for msgid in _supersedes(s):
+            old = head_of.get(msgid)
+            if old is not None and old is not s:
+                if latest is old:
+                    latest = s
+                obsolete.add(id(old))
+        for other in posted[:n]:
+            if other is not latest:
+                obsolete.add(id(other))
+    for s in posted:
+        obsoleted = id(s) in obsolete and latest is not None and s is not latest
+        s.obsoleted_by = head_msgid(latest) if obsoleted else None
+        s.dated_before = latest.version if latest is not None and s is not latest and not obsoleted else None
+
+
+def _date(s: Series):
+    from datetime import datetime, timezone
+
+    m = s.cover or (s.patches[0].message if s.patches else None)
+    if m is None or m.date is None:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return m.date if m.date.tzinfo else m.date.replace(tzinfo=timezone.utc)  # a date without a zone: UTC
+
+
+def _supersedes(s: Series) -> list[str]:
+    return [msgid for m in [s.cover] + [p.message for p in s.patches] + s.comments if m is not None
+            for msgid in _SUPERSEDES.findall("\n".join(own_lines(m.body)))]
 
 
 def _series_in_thread(thread: Thread) -> list[Series]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from reviewbot.ingest.series import fill_partial_reroll, patches_with_trailers, versions_with_reroll_filled
+from reviewbot.ingest.series import (fill_partial_reroll, head_msgid, patches_with_trailers,
+                                     versions_with_reroll_filled)
 from reviewbot.ingest.topics import off_topic_replies
 from reviewbot.ingest.trailers import without_ignored
 from reviewbot.model import Trailer
@@ -95,6 +96,9 @@ def series_rows(groups, threads) -> list[dict]:
                 "replies": len(s.comments) - len(off_topic := off_topic_replies(s, by_id, parent)),
                 "spun_off_replies": len(off_topic),  # sub-threads that changed the subject: their own topic
                 "newest": s is versions[-1],
+                "message_id": head_msgid(s),
+                "obsoleted_by": s.obsoleted_by,  # patchew's reading; None for the topic's latest
+                "dated_before": s.dated_before,
                 "carried_from": {str(i): v for i, v in s.carried_from.items()},
                 "known_from_replies": sorted(s.absent),
                 "pull_request": s.is_pull_request,
@@ -118,8 +122,20 @@ def render_series_text(rows: list[dict], messages: int) -> str:
             kind += ", known from replies only"
         if r["carried_from"]:  # b4's "[PATCH v2->v3 1/2]"
             kind += " (partial re-roll: " + ", ".join(f"{i} from v{v}" for i, v in r["carried_from"].items()) + ")"
-        newest = "" if r["newest"] else " (superseded)"
+        newest = _superseded_label(r)
         lines.append(f"v{r['version']} {kind}{newest}: {r['subject']}")
         spun = f" (+{r['spun_off_replies']} in sub-threads on another subject)" if r["spun_off_replies"] else ""
         lines.append(f"    cover: {r['cover'] or '-'}; trailers: {r['trailers']}; replies: {r['replies']}{spun}")
     return "\n".join(lines) + "\n"
+
+
+def _superseded_label(r: dict) -> str:
+    """A posting that a later one obsoletes is superseded; a higher version dated before the topic's
+    latest does not take over (patchew's rule), and says so."""
+    if r["obsoleted_by"]:
+        return " (superseded)"
+    if r["dated_before"]:
+        return f" (dated before v{r['dated_before']}, which stays the latest)"
+    if r["newest"] or r["message_id"]:
+        return ""
+    return " (superseded)"  # known only from replies to it

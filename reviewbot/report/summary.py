@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reviewbot.ingest.mailinfo import looks_like_patch
 from reviewbot.ingest.people import display, same_person
-from reviewbot.ingest.series import versions_with_reroll_filled
+from reviewbot.ingest.series import head_msgid, versions_with_reroll_filled
 from reviewbot.ingest.topics import off_topic_replies
 from reviewbot.model import Message, Series, Thread, Trailer
 from reviewbot.report.questions import Person, ThreadView, open_questions, questions
@@ -187,6 +187,8 @@ def _series_summary(s: Series, replies_index: _Replies) -> dict:
     return {
         "subject": s.subject,
         "version": s.version,
+        "message_id": head_msgid(s),
+        "obsoleted_by": s.obsoleted_by,  # patchew's reading: the topic's latest, None for the latest itself
         "applied": s.applied,
         "total": s.expected_total,
         "missing": s.missing,
