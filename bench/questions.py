@@ -11,6 +11,7 @@ misses either way. The reference is the reading itself: 100% is what a careful r
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,10 @@ class Score:
 def _inputs(corpus: Path, patterns: list[str]) -> list[tuple[str, Path]]:
     out = []
     for pattern in patterns:
-        paths = sorted(corpus.glob(pattern)) if "*" in pattern else [corpus / pattern]
-        out.extend((str(p.relative_to(corpus)), p) for p in paths
+        # "../seeds/...": the review threads beside the corpus (../shared/seeds) are read too
+        base, rest = (corpus.parent, pattern[3:]) if pattern.startswith("../") else (corpus, pattern)
+        paths = sorted(base.glob(rest)) if "*" in rest else [base / rest]
+        out.extend((os.path.relpath(p, corpus), p) for p in paths
                    if p.exists() and p.suffix not in ORACLE_SUFFIXES)
     return out
 
