@@ -162,14 +162,26 @@ def removals(before: bytes | None, after: bytes) -> list[Removal]:
     data = _data()
     if before is None:
         return []
-    old = before.decode("utf-8", "replace").split("\n")
-    new = after.decode("utf-8", "replace").split("\n")
-    out: list[Removal] = []
+    old_text, new_text = before.decode("utf-8", "replace"), after.decode("utf-8", "replace")
     kernel, fs = re.compile(r"\bGFP_KERNEL\b"), re.compile(r"\b__GFP_FS\b")
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if not (data["constraint_flags_re"].search(old_text) or data["masked_fs_re"].search(old_text)
+            or data["scope_calls_re"].search(old_text) or fs.search(new_text)):
+        return []  # nothing a change could remove or add: no line diff needed (it is the costly part)
+    old, new = old_text.split("\n"), new_text.split("\n")
+    out: list[Removal] = []
+    # the lines both share at the start and the end are left out of the diff: difflib is quadratic
+    # in what it is given, and a patch changes a few places of a long file
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(None, old[head:len(old) - tail], new[head:len(new) - tail], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         gone = [code_only(t) for t in old[i1:i2]]
         come = [code_only(t) for t in new[j1:j2]]
         at = min(j1 + 1, len(new))  # a deletion: the line now standing where it stood

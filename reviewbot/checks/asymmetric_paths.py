@@ -46,14 +46,24 @@ def siblings(name: str) -> list[str]:
     return [s for s in out if s != name]
 
 
-def _callees(facts, name: str) -> set[str]:
-    return {c.callee for c in facts.calls if c.caller == name}
+def _callees_by_caller(facts) -> dict[str, set[str]]:
+    """caller -> what it calls, built once per file (a scan per function was quadratic in big files)."""
+    out: dict[str, set[str]] = {}
+    for c in facts.calls:
+        if c.caller:
+            out.setdefault(c.caller, set()).add(c.callee)
+    return out
 
 
 def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Finding]:
     findings = []
     for cf in changed_c_files(step, existing=True):
         path, change, before, after = cf.path, cf.change, cf.before, cf.after
+        calls_before, calls_after = _callees_by_caller(before), _callees_by_caller(after)
+
+        def _callees(facts, name: str) -> set[str]:
+            return (calls_before if facts is before else calls_after).get(name, set())
+
         changed = {}
         for fn in after.functions:
             old = before.function(fn.name)
