@@ -141,10 +141,10 @@ def test_index_on_dask_workers_stores_what_the_process_pool_stores(cluster, tmp_
 
     repo = make_history(tmp_path)
     local, on_dask = FactsCache(tmp_path / "local.sqlite3"), FactsCache(tmp_path / "dask.sqlite3")
-    expected = index_tree(open_tree(repo), local, jobs=1)
+    expected = index_tree(open_tree(repo), local, jobs=1, fingerprints=True)
     client = distributed.Client(cluster)
     try:
-        got = index_tree(open_tree(repo), on_dask, pool=ClientPool(client))
+        got = index_tree(open_tree(repo), on_dask, pool=ClientPool(client), fingerprints=True)
     finally:
         client.close()
     assert (got.files, got.parsed, got.functions, got.calls) == (expected.files, expected.parsed,

@@ -40,7 +40,7 @@ def test_index_of_a_git_revision_reads_blobs_in_the_workers(tmp_path):
         subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
     cache = FactsCache(tmp_path / "facts.sqlite3")
     tree = GitTree(repo, "base")
-    cold = index_tree(tree, cache, jobs=2)
+    cold = index_tree(tree, cache, jobs=2, fingerprints=True)
     assert (cold.files, cold.parsed) == (6, 6)
     assert cache.fingerprinted_blobs() == 6
     assert cache.facts(tree, "mm/memory.c").function("vmf_insert_mixed") is not None and cache.hits == 1
@@ -48,10 +48,38 @@ def test_index_of_a_git_revision_reads_blobs_in_the_workers(tmp_path):
 
 
 def test_index_without_fingerprints_leaves_the_near_copy_index_to_a_later_run(tmp_path):
+    """The default index is facts only; --fingerprints later fingerprints from the cached facts,
+    parsing nothing again, and stores what a one-pass index stores."""
     cache = FactsCache(tmp_path / "facts.sqlite3")
-    facts_only = index_tree(DirTree(MINI), cache, jobs=1, fingerprints=False)
+    facts_only = index_tree(DirTree(MINI), cache, jobs=1)
     assert (facts_only.parsed, cache.fingerprinted_blobs()) == (6, 0)
-    assert index_tree(DirTree(MINI), cache, jobs=1, fingerprints=False).parsed == 0  # warm for facts
-    with_fp = index_tree(DirTree(MINI), cache, jobs=1)
-    assert with_fp.parsed == 5  # the .c files again, for their fingerprints; the header needs none
+    assert index_tree(DirTree(MINI), cache, jobs=1).parsed == 0  # warm for facts
+    with_fp = index_tree(DirTree(MINI), cache, jobs=1, fingerprints=True)
+    assert with_fp.parsed == 0  # the .c files are fingerprinted from their facts; the header needs none
     assert cache.fingerprinted_blobs() == 5 and with_fp.functions == facts_only.functions
+    one_pass = FactsCache(tmp_path / "one-pass.sqlite3")
+    index_tree(DirTree(MINI), one_pass, jobs=1, fingerprints=True)
+    rows = "SELECT b.blob, f.band, f.line FROM fp1 f JOIN fp1_blobs b ON b.id = f.blob_id ORDER BY 1, 2, 3"
+    assert cache.db.execute(rows).fetchall() == one_pass.db.execute(rows).fetchall() != []
+
+
+def test_the_first_review_that_needs_the_near_copy_index_of_an_indexed_tree_completes_it(tmp_path):
+    """ensure_fingerprints: nothing for a cache that holds a few files (reviews fill those), the whole
+    tree's C files once the tree is indexed, then only what is new."""
+    from reviewbot.c.index import ensure_fingerprints
+    from reviewbot.c.tree import OverlayTree
+
+    tree = DirTree(MINI)
+    blob_paths = {tree.blob_id(p): p for p in tree.files() if p.endswith(".c")}
+    cache = FactsCache(tmp_path / "facts.sqlite3")
+    cache.facts(tree, "mm/memory.c")  # what a review leaves behind
+    said: list[str] = []
+    assert ensure_fingerprints(tree, cache, blob_paths, said.append) == 0 and cache.fingerprinted_blobs() == 0
+    index_tree(tree, cache, jobs=1)
+    assert ensure_fingerprints(tree, cache, blob_paths, said.append) == 5 == cache.fingerprinted_blobs()
+    assert ensure_fingerprints(tree, cache, blob_paths, said.append) == 0
+    after = OverlayTree(tree, {"mm/memory.c": tree.read("mm/memory.c") + b"\nstatic int added(void) { return 0; }\n"})
+    cache.facts(after, "mm/memory.c")
+    new_paths = {after.blob_id(p): p for p in after.files() if p.endswith(".c")}
+    assert ensure_fingerprints(after, cache, new_paths, said.append) == 1  # the patched file only
+    assert said == []  # a handful of files is not worth a line on stderr

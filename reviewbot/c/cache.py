@@ -171,6 +171,14 @@ class FactsCache:
             return None
         return json.loads(zlib.decompress(row[0])) if row else None
 
+    def function_spans(self, blob: str) -> list[tuple[int, int, int]] | None:
+        """(line of the name, body start, body end) of each function of a cached blob, without
+        building its facts: what fingerprinting needs (None when the blob is not cached)."""
+        row = self.get(blob)
+        if row is None:
+            return None
+        return [(line, b0, b1) for _sig, line, _start, _end, _static, _inline, b0, b1 in row[0]]
+
     def put(self, blob: str, data, counts: tuple[int, int, int] = (0, 0, 0)) -> None:
         self.put_encoded(blob, encode(data), counts)
 
@@ -195,6 +203,16 @@ class FactsCache:
             self._failed(exc)
             return {}
         return {blob: (f, c, e) for blob, f, c, e in rows}
+
+    def facts_rows(self) -> int:
+        """How many blobs have facts (one cheap query: is this cache an indexed tree's?)."""
+        if self.db is None:
+            return 0
+        try:
+            return self.db.execute(f"SELECT COUNT(*) FROM {FACTS_TABLE} WHERE schema = ?", (SCHEMA,)).fetchone()[0]
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return 0
 
     def fingerprinted(self) -> set[str]:
         if self.db is None:

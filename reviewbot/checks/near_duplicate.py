@@ -4,7 +4,8 @@ add a parameter instead of a new helper".
 Every function a patch adds is compared with the functions of its own file, of the other C files
 in its directory, and, anywhere in the tree, with the functions that call the same distinctive
 callees (found with a whole-word grep) and those whose MinHash fingerprint is close to its own
-(the index ``reviewbot index`` builds, see c/fingerprint.py), as the tree stands after the patch.
+(the near-copy index, see c/fingerprint.py: built by ``reviewbot index --fingerprints``, or by the
+first review of an indexed tree that needs it), as the tree stands after the patch.
 Bodies are compared as token streams from tree-sitter (comments and layout ignored); a new
 function whose tokens match an existing one almost everywhere is reported with the twin's place
 and the exact tokens that differ.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+import sys
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -21,6 +23,7 @@ from reviewbot.c import fingerprint
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FunctionDef
+from reviewbot.c.index import ensure_fingerprints
 from reviewbot.c.parse import blank_annotations, parse
 from reviewbot.checks.changed import changed_c_files
 from reviewbot.model import Finding, Severity
@@ -202,11 +205,12 @@ def _fingerprint_twins(tree, cache: FactsCache, data: bytes, fn: FunctionDef, bl
     (sig,) = fingerprint.signatures([data[fn.body_start:fn.body_end]])
     if sig is None:
         return []
+    if not blob_paths:  # once per patch: the tree's C files, and the near-copy index completed for them
+        blob_paths.update(_blobs_of_c_files(tree))
+        ensure_fingerprints(tree, cache, blob_paths, say=_note)
     matches = cache.fingerprint_matches(fingerprint.bands(sig))
     if not matches:
         return []
-    if not blob_paths:
-        blob_paths.update(_blobs_of_c_files(tree))
     out = []
     for (blob, line), _shared in sorted(matches.items(), key=lambda kv: -kv[1])[:MAX_FINGERPRINT_TWINS]:
         path = blob_paths.get(blob)
@@ -218,6 +222,10 @@ def _fingerprint_twins(tree, cache: FactsCache, data: bytes, fn: FunctionDef, bl
             continue
         out.extend((path, source, f) for f in facts.functions if f.line == line)
     return out
+
+
+def _note(text: str) -> None:
+    print(f"reviewbot: {text}", file=sys.stderr, flush=True)
 
 
 def _blobs_of_c_files(tree) -> dict[str, str]:

@@ -177,8 +177,9 @@ def index(
     scheduler: str = typer.Option(None, "--scheduler", help="parse on an existing Dask cluster (tcp://HOST:8786); "
                                   "each worker needs the tree at the same path"),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="worker processes of the local Dask cluster"),
-    fingerprints: bool = typer.Option(True, "--fingerprints/--no-fingerprints",
-                                      help="also build the near-copy index tree-wide near-duplicate search reads"),
+    fingerprints: bool = typer.Option(False, "--fingerprints/--no-fingerprints",
+                                      help="also build the near-copy index tree-wide near-duplicate search "
+                                           "reads, now (default: the first review that needs it builds it)"),
 ) -> None:
     """Parse every .c/.h file of the tree into the parse cache, so later reviews start warm; prints what
     was recovered, the time and the peak memory. With --dask / --scheduler the workers parse and this
