@@ -35,6 +35,35 @@ def test_tree_without_checkpatch_is_skipped_not_failed(tmp_path):
     assert skip.patch == 3 and "no scripts/checkpatch.pl" in skip.reason
 
 
+def test_git_that_checkpatch_runs_starts_no_program_the_tree_config_names(tmp_path):
+    """checkpatch.pl runs git in the tree (git ls-files, git log of commit ids); a tree whose config
+    names an fsmonitor hook must not get it run, as no git of reviewbot's own does."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("perl") is None:
+        pytest.skip("perl is not installed")
+    tree = tmp_path / "linux"
+    (tree / "scripts").mkdir(parents=True)
+    marker = tmp_path / "hook-ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    hook.chmod(0o755)
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    subprocess.run(["git", "-C", str(tree), "config", "core.fsmonitor", str(hook)], check=True)
+    # a stand-in for checkpatch.pl: does what the real one does with git (a status-refreshing
+    # command runs the fsmonitor hook), then reports nothing
+    (tree / "scripts/checkpatch.pl").write_text('system("git", "status", "--porcelain"); exit 0;\n')
+    subprocess.run(["git", "-C", str(tree), "status", "--porcelain"], capture_output=True)
+    assert marker.exists(), "the hook runs for a plain git: the test would prove nothing"
+    marker.unlink()
+    result = run(tree, "diff --git a/x b/x\n", 1)
+    assert result.findings == [] and result.skipped == []
+    assert not marker.exists()
+
+
 @__import__("pytest").mark.skipif(not (LINUX / "scripts/checkpatch.pl").is_file(),
                                   reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
 def test_real_checkpatch_in_the_same_report_without_duplicates():

@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reviewbot.gitcmd import git_env
 from reviewbot.model import Finding, Severity, Skipped
 
 COMMIT_MESSAGE = "(commit message)"
@@ -82,8 +83,10 @@ def run(tree_dir: str | Path, patch_text: str, patch_index: int | None) -> Check
         return CheckpatchResult(skipped=[Skipped(what, "perl is not installed", patch_index)])
     argv = [perl, str(script), "--show-types", "--no-summary", "--color=never", "--root", str(Path(tree_dir)), "-"]
     try:
+        # checkpatch.pl runs git in the tree (commit ids, file lists): with the environment of
+        # gitcmd, so no config of the tree or the user starts a program on the way
         proc = subprocess.run(argv, input=patch_text, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                              cwd=str(tree_dir), errors="replace")
+                              cwd=str(tree_dir), errors="replace", env=git_env(tree_dir))
     except subprocess.TimeoutExpired:
         return CheckpatchResult(skipped=[Skipped(what, f"timed out after {TIMEOUT_SECONDS}s", patch_index)])
     except OSError as exc:
