@@ -322,3 +322,37 @@ def test_a_crashing_analysis_and_rule_are_skipped_and_the_review_goes_on(tmp_pat
     (log,) = tmp_path.iterdir()
     assert review.skipped[-1].reason.endswith(f"(traceback in {log})")
     assert log.read_text().count("Traceback (most recent call last)") == 3
+
+
+CRASHING_ANALYSIS = """
+import sys
+from reviewbot.checks import near_duplicate
+
+def check_step(step, cache=None):
+    raise ValueError("fingerprint of an empty function")
+
+near_duplicate.check_step = check_step
+from reviewbot.cli import main
+sys.argv = ["reviewbot", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_review_with_a_crashed_analysis_and_no_findings_is_not_clean(tmp_path):
+    """RB0001's clean patch, with RB-NEAR-DUP crashing: the report lists the crash under skipped and
+    the exit is 3 with one line (not 0: nothing found is not the same as clean when an analysis did
+    not run); with findings the exit stays 1."""
+    env = dict(os.environ, REVIEWBOT_LOG_DIR=str(tmp_path / "log"), REVIEWBOT_CACHE_DIR=str(tmp_path / "cache"))
+    clean = FIXTURES / "RB0001/ok.patch"
+    proc = subprocess.run([sys.executable, "-c", CRASHING_ANALYSIS, "review", str(clean), "--tree", str(MINI)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    (log,) = (tmp_path / "log").iterdir()
+    assert line == (f"reviewbot: internal error: 1 analysis crashed (RB-NEAR-DUP): the review is incomplete; "
+                    f"the traceback is in {log}")
+    assert "RB-NEAR-DUP: crashed on patch 1: ValueError: fingerprint of an empty function" in " ".join(
+        proc.stdout.split())
+    proc = subprocess.run([sys.executable, "-c", CRASHING_ANALYSIS, "review", str(SERIES), "--tree", str(MINI)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr == ""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -83,7 +84,7 @@ def review(
 ) -> None:
     """Apply a series to its tree in memory and review it: every call site of every changed API after
     every patch, then the rules. The tree is only read. Exit 0 clean, 1 findings at or above
-    --fail-on, 2 for usage or input errors."""
+    --fail-on, 2 for usage or input errors, 3 when an analysis crashed and nothing was found."""
     from reviewbot.config import load_config
     from reviewbot.pipeline import ReviewOptions, review_input
 
@@ -93,9 +94,7 @@ def review(
         reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch, config=config,
                                                                use_cache=not no_cache, progress=say))
     render(reviews, format, target)
-    threshold = fail_on or config.fail_on
-    if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
-        raise typer.Exit(1)
+    _exit_for(reviews, fail_on or config.fail_on)
 
 
 @app.command()
@@ -139,7 +138,8 @@ def check(
 ) -> None:
     """Pre-submit check, run inside your kernel checkout: review your commits (or format-patch output)
     against the tree they belong to. Exit 0 when clean, 1 when there are findings at or above
-    --fail-on, 2 for usage or input errors. Nothing in the checkout is changed."""
+    --fail-on, 2 for usage or input errors, 3 when an analysis crashed and nothing was found.
+    Nothing in the checkout is changed."""
     from reviewbot.config import load_config
     from reviewbot.errors import GitError
     from reviewbot.gitcmd import run_git
@@ -163,9 +163,7 @@ def check(
     with _status() as say:
         reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config, progress=say))
     render(reviews, format, target)
-    threshold = fail_on or config.fail_on
-    if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
-        raise typer.Exit(1)
+    _exit_for(reviews, fail_on or config.fail_on)
 
 
 @app.command()
@@ -213,3 +211,20 @@ def index(
     from reviewbot.report.tree_reports import render_index_stats
 
     typer.echo(render_index_stats(stats, worker_peak), nl=False)
+
+
+def _exit_for(reviews, threshold: Severity) -> None:
+    """1 for findings at or above the threshold; else 3 when an analysis crashed (the review is
+    incomplete: "clean" would be a claim reviewbot cannot make), with one line naming the crashes and
+    their log; else 0."""
+    if any(f.severity.rank >= threshold.rank for r in reviews for f in r.findings):
+        raise typer.Exit(1)
+    crashed = [s for r in reviews for s in r.skipped if s.reason.startswith("crashed")]
+    if crashed:
+        logs = sorted({m.group(1) for s in crashed if (m := re.search(r"\(traceback in (.+)\)$", s.reason))})
+        where = f"; the traceback is in {logs[0]}" if len(logs) == 1 else (
+            f"; tracebacks in {', '.join(logs)}" if logs else "")
+        names = ", ".join(dict.fromkeys(s.what for s in crashed))
+        print(f"reviewbot: internal error: {len(crashed)} analys{'is' if len(crashed) == 1 else 'es'} crashed "
+              f"({names}): the review is incomplete{where}", file=sys.stderr)
+        raise typer.Exit(3)
