@@ -148,10 +148,19 @@ def added_lines(patch: Patch) -> dict[str, dict[int, str]]:
 def run_rules(rules: list[Rule], patch: Patch, context: RuleContext | None = None) -> list[Finding]:
     context = context or RuleContext()
     findings: list[Finding] = []
-    added = context.added if context.added is not None else added_lines(patch) if patch.has_diff else {}
+    parsed: dict[str, dict[int, str]] | None = context.added
+
+    def added() -> dict[str, dict[int, str]]:
+        """Read from the diff only when a rule needs it: a commit-message rule does not, so it still
+        runs on a patch whose diff a mailer broke."""
+        nonlocal parsed
+        if parsed is None:
+            parsed = added_lines(patch) if patch.has_diff else {}
+        return parsed
+
     for rule in rules:
         if rule.scope == "commit-message":
-            if rule.in_scope is not None and not any(rule.in_scope(p) for p in added):
+            if rule.in_scope is not None and not any(rule.in_scope(p) for p in added()):
                 continue
             for line, message, *severity in conditions.CONDITIONS[rule.condition](patch, context):
                 found = _finding(rule, "(commit message)", line, patch, {"match": message})
@@ -159,7 +168,7 @@ def run_rules(rules: list[Rule], patch: Patch, context: RuleContext | None = Non
                     found.severity = severity[0]
                 findings.append(found)
             continue
-        for path, lines in added.items():
+        for path, lines in added().items():
             if not any(fnmatch.fnmatch(path, pat) for pat in rule.files):
                 continue
             if rule.in_scope is not None and not rule.in_scope(path):
