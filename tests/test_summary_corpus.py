@@ -186,6 +186,9 @@ def test_a_higher_version_dated_before_the_latest_says_so(corpus):
     assert [line.split(":")[0] for line in lines[::2]] == [
         "v1 1/1 complete (superseded)", "v2 1/1 complete",
         "v3 1/1 complete (dated before v2, which stays the latest)"]
+    summary = runner.invoke(app, ["summary", str(corpus / "patchew/data/0009-obsolete-by.mbox")]).output
+    assert [line.split(":")[0] for line in summary.splitlines() if line.startswith("v")] == [
+        "v1 (superseded by v2)", "v2", "v3 (newest)"]
 
 
 def test_partial_reroll_is_described_alike_by_series_summary_and_trailers(corpus):

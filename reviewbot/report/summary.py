@@ -246,6 +246,14 @@ def render_json(summary: list[dict]) -> str:
     return json.dumps({"series": summary}, indent=2, ensure_ascii=False) + "\n"
 
 
+def _version_label(v: dict, versions: list[dict]) -> str:
+    """"(newest)", "(superseded by v2)" (patchew's reading, by Message-ID), or nothing."""
+    if v.get("obsoleted_by"):
+        by = next((o["version"] for o in versions if o.get("message_id") == v["obsoleted_by"]), None)
+        return f" (superseded by v{by})" if by is not None else " (superseded)"
+    return " (newest)" if v is versions[-1] else ""
+
+
 def _on(date: str | None) -> str:
     return f" on {date[:10]}" if date else ""
 
@@ -256,7 +264,7 @@ def render_text(summary: list[dict], markdown: bool = False) -> str:
     for group in summary:
         for v in group["versions"]:
             state = "complete" if not v["missing"] else "missing " + ", ".join(map(str, v["missing"]))
-            newest = " (newest)" if v is group["versions"][-1] else ""
+            newest = _version_label(v, group["versions"])
             label = "applied" if v.get("applied") else f"v{v['version']}"
             present = sum(1 for p in v["patches"] if not p.get("absent"))
             lines.append(f"{h1}{label}{newest}: {v['subject']} [{present}/{v['total']}, {state}]")
