@@ -124,6 +124,16 @@ def load_config(tree: str | Path | None = None, user_file: Path | None = None) -
     user_file = user_file if user_file is not None else user_config_path()
     if user_file.is_file():
         merge(config, _read_toml(user_file), str(user_file))
+    return _merge_tree(config, tree)
+
+
+def tree_config(tree: str | Path | None) -> Config:
+    """What the tree's own files say, without the user's: the rule packs a tree brings count for
+    every review of it, the bot's too (reviewbot.rules.ruleset)."""
+    return _merge_tree(Config(), tree)
+
+
+def _merge_tree(config: Config, tree: str | Path | None) -> Config:
     if tree is not None and Path(tree).is_dir():
         pyproject = Path(tree) / "pyproject.toml"
         if pyproject.is_file():

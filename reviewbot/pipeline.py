@@ -46,7 +46,7 @@ class ReviewOptions:
     config: Config | None = None
     progress: Callable[[str], None] | None = None  # told what is being done, for a status line
     cache_path: Path | None = None  # parse cache file (default: the user's cache directory)
-    rules: list | None = None  # the rule pack (default: load the rules/ folder)
+    rule_set: object | None = None  # rules.ruleset.RuleSet (default: build_rule_set for the tree and config)
 
 
 @dataclass
@@ -102,6 +102,8 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
                           for step in steps for path, change in step.changed.items() if change.shifts}
     review.findings.extend(_apply_findings(steps))
     review.skipped.extend(_apply_skips(steps))
+    config = options.config or load_config(tree_path)
+    scoped = _rule_set(options, tree_path, config).for_tree(tree.read)
     cache = FactsCache(options.cache_path, enabled=options.use_cache)
     try:
         say("checking every call site of the changed APIs after every patch")
@@ -110,15 +112,8 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
         findings.extend(guarded("RB-API-CALLER", None, skipped, lambda: verify_series(steps, cache)[0]))
         say("running the analyses")
         findings.extend(run_checks(steps, cache, skipped))
-        config = options.config or load_config(tree_path)
-        packs, in_pack = _packs(tree, tree_path, config) if options.rules is None else ([], None)
         say("running the rules")
-        rules = options.rules
-        if rules is None:
-            from reviewbot.rules.engine import load_rules
-
-            rules = load_rules() + [r for p in packs for r in p.rules]
-        findings.extend(run_rule_pack(steps, tree, rules, skipped))
+        findings.extend(run_rule_pack(steps, tree, scoped.rules, skipped))
     finally:
         cache.close()
     review.findings.extend(findings)
@@ -126,8 +121,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     if options.checkpatch:
         say("running checkpatch.pl")
         _run_checkpatch(review, steps, tree_path)
-    if in_pack is not None:
-        review.findings = _pack_settings(review.findings, packs, in_pack)
+    review.findings = scoped.settings(review.findings)
     review.findings = config.apply(review.findings)
     review.snippets = _snippets(review.findings, steps, tree)
     review.findings.sort(key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
@@ -136,34 +130,14 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     return review
 
 
-def _packs(tree: TreeSource, tree_path: str, config: Config):
-    """The rule packs in force (package, tree, config, user) with their rules scoped, and a
-    ``(pack, path) -> bool`` that reads the tree's MAINTAINERS once."""
-    from reviewbot.rules.engine import RULES_DIR
-    from reviewbot.rules.packs import load_packs, maintainers_of
+def _rule_set(options: ReviewOptions, tree_path: str, config: Config):
+    """The rules and packs in force: the caller's (built once for many reviews), else built here
+    the one way every path builds them."""
+    if options.rule_set is not None:
+        return options.rule_set
+    from reviewbot.rules.ruleset import build_rule_set
 
-    packs = load_packs(RULES_DIR, tree_path, config.pack_dirs)
-    maintainers = maintainers_of(tree.read) if any(p.maintainers for p in packs) else None
-
-    def in_pack(pack, path: str) -> bool:
-        return pack.covers(path, maintainers)
-    for pack in packs:
-        for rule in pack.rules:
-            rule.in_scope = lambda path, pack=pack: in_pack(pack, path)
-    return packs, in_pack
-
-
-def _pack_settings(findings: list[Finding], packs: list, in_pack) -> list[Finding]:
-    """A pack's severities, and its name on the findings of the analyses it lists, on its paths."""
-    from dataclasses import replace
-
-    out = []
-    for f in findings:
-        for pack in packs:
-            if (f.rule in pack.checks or f.rule in pack.severity) and in_pack(pack, f.file):
-                f = replace(f, pack=f.pack or pack.name, severity=pack.severity.get(f.rule, f.severity))
-        out.append(f)
-    return out
+    return build_rule_set(tree_path, config)
 
 
 def guarded(name: str, patch: int | None, skipped: list[Skipped], run: Callable[[], list[Finding]]) -> list[Finding]:

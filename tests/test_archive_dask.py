@@ -15,6 +15,7 @@ from reviewbot.archive.sources import load_items
 from reviewbot.archive.store import read_results
 from reviewbot.archive.task import build_context
 from tests.conftest import FIXTURES
+from tests.test_pack_paths import pack_findings, pack_setup, patch_mail, user_config_names, write_pack
 
 distributed = pytest.importorskip("distributed")
 
@@ -30,6 +31,8 @@ def poisoned_home(tmp_path_factory):
     (home / ".config/reviewbot").mkdir(parents=True)
     (home / ".config/reviewbot/reviewbot.toml").write_text(
         'disable = ["RB-API-CALLER", "RB0001", "RB0101", "RB-APPLY", "RB0103", "RB0104"]\n')
+    # and a pack of its own that would flag every added line of C
+    write_pack(home / ".config/reviewbot/packs/worker-only", "worker-only", ["*"], ("RB9901", ";"))
     return home
 
 
@@ -84,10 +87,29 @@ def test_dask_run_gives_the_sequential_findings_and_reads_no_worker_home(cluster
     assert stats.reviewed == len(sequential) >= 3 and not stats.lost
     assert _by_key(tmp_path / "out") == sequential
     assert sum(len(v[3]) for v in sequential.values()) > 0
-    assert sorted(p.name for p in poisoned_home.rglob("*")) == [".config", "reviewbot", "reviewbot.toml"]
+    assert sorted(p.name for p in poisoned_home.rglob("*")) == [
+        ".config", "RB9901-worker-only.yaml", "pack.yaml", "packs", "reviewbot", "reviewbot.toml", "worker-only"]
 
     again = run_archive(items, build_context(str(MINI)), tmp_path / "out", scheduler=cluster.scheduler_address)
     assert (again.reviewed, again.already) == (0, len(items))
+
+
+def test_dask_workers_run_the_drivers_packs_and_none_of_their_own(cluster, tmp_path, own_home):
+    """The shipped packs, the tree's, the one the driver's reviewbot.toml names and the driver
+    user's reach the workers as data: the same pack findings as the sequential run."""
+    tree, site, expected = pack_setup(tmp_path, own_home)
+    user_config_names(own_home, site)
+    mbox = tmp_path / "series.mbox"
+    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    items = load_items(f"mbox:{mbox}", str(tree))
+    run_archive(items, build_context(str(tree), use_cache=False), tmp_path / "seq")
+    stats = run_archive(items, build_context(str(tree), use_cache=False), tmp_path / "dask",
+                        scheduler=cluster.scheduler_address)
+    assert stats.reviewed == 1 and not stats.lost
+    (on_dask,) = read_results(tmp_path / "dask/results.jsonl")
+    (sequential,) = read_results(tmp_path / "seq/results.jsonl")
+    assert pack_findings(on_dask["findings"]) == pack_findings(sequential["findings"]) == expected
+    assert on_dask["findings"] == sequential["findings"]
 
 
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster, mailbox, sequential, tmp_path):

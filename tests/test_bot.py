@@ -65,7 +65,7 @@ def test_complete_series_gets_one_threaded_reply_per_patch_with_findings_and_nev
     assert getaddresses([reply["To"]]) == [("Ross Zwisler", "ross.zwisler@linux.intel.com")]
     assert reply["From"] == "reviewbot <bot@example.org>"
     assert reply["Auto-Submitted"] == "auto-generated"
-    expected_id = reply_msgid(V3_PATCH1, patch_from_message(patch1).patch_id, "bot@example.org")
+    expected_id = reply_msgid(V3_PATCH1, patch_from_message(patch1).patch_id, "bot@example.org", bot.rule_set.version)
     assert reply["Message-ID"] == f"<{expected_id}>"
     body = reply.get_content()
     assert "drivers/dax/device.c" in body and "fs/cramfs/inode.c" in body and "BUG_ON" in body

@@ -16,8 +16,9 @@ from reviewbot.errors import InputError
 from reviewbot.ingest.load import load_mail
 from reviewbot.pipeline import ReviewOptions, review_input
 from reviewbot.report.json_report import render
-from reviewbot.rules.engine import RULES_DIR, RuleContext, run_rules
-from reviewbot.rules.packs import load_packs, maintainers_of
+from reviewbot.rules.engine import RuleContext, run_rules
+from reviewbot.rules.packs import maintainers_of
+from reviewbot.rules.ruleset import build_rule_set
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "trees/mini-linux"
@@ -26,7 +27,7 @@ NO_USER = FIXTURES / "packs/no-user-packs"  # absent: the developer's own packs 
 
 
 def _packs(tree=None, extra=None):
-    return {p.name: p for p in load_packs(RULES_DIR, tree, extra, user_dir=NO_USER)}
+    return {p.name: p for p in build_rule_set(tree, Config(pack_dirs=extra or []), user_dir=NO_USER).packs}
 
 
 def _maintainers():

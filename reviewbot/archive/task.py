@@ -1,15 +1,16 @@
 """One series reviewed, wherever it runs: in the driver's process or on a Dask worker.
 
 Everything a review reads besides the tree comes from the ReviewContext the driver builds once:
-the configuration (read on the driver: a worker never looks at its own ~/.config), the rule pack
-as text (a worker need not have the checkout's rules/ folder), and where the parse cache lives.
+the configuration (read on the driver: a worker never looks at its own ~/.config), the rule set
+as text (rules/ and every rule pack in force, built by reviewbot.rules.ruleset as `review` builds it:
+a worker needs neither the checkout's rules/ folder nor the tree's or the user's packs), and where
+the parse cache lives.
 What comes back is a plain dict, one line of results.jsonl: no model objects cross the wire.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -23,47 +24,42 @@ from reviewbot.config import Config
 class ReviewContext:
     tree: str
     config: Config
-    rule_texts: dict[str, str]  # path under the rules folder -> its text (.yaml and .scm)
+    rule_texts: dict[str, str]  # the rule set as data (RuleSet.texts): rules/ and the packs in force
     ruleset: str  # version of rules + configuration + reviewbot: part of every resume key
     use_cache: bool = True
     base: str | None = None  # mail series: the commit they apply to (default: found per series)
-    _rules: list | None = field(default=None, repr=False, compare=False)
+    _rule_set: object | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
         # compiled rules hold tree-sitter queries, which do not pickle: each process loads its own
-        return {**self.__dict__, "_rules": None}
+        return {**self.__dict__, "_rule_set": None}
 
 
 def build_context(tree: str, use_cache: bool = True, base: str | None = None) -> ReviewContext:
-    """On the driver: the configuration in force for ``tree`` and the rule pack, as data."""
+    """On the driver: the configuration in force for ``tree`` and the rule set, as data."""
     from reviewbot import __version__
     from reviewbot.config import load_config
-    from reviewbot.rules.engine import RULES_DIR, load_rules
+    from reviewbot.rules.ruleset import build_rule_set
 
-    load_rules(RULES_DIR)  # a broken rule pack stops the run here, with one line, not on every worker
-    texts = {str(p.relative_to(RULES_DIR)): p.read_text(encoding="utf-8")
-             for p in sorted(RULES_DIR.rglob("*")) if p.suffix in (".yaml", ".scm") and p.is_file()}
     config = load_config(tree)
+    # a broken rule or pack stops the run here, with one line, not on every worker
+    rule_set = build_rule_set(tree, config)
     digest = hashlib.sha256(f"reviewbot {__version__}\n".encode())
-    for name, text in texts.items():
-        digest.update(f"{name}\0{text}\0".encode())
+    digest.update(f"rules {rule_set.version}\n".encode())
     digest.update(repr((sorted(config.disabled), sorted((k, v.value) for k, v in config.severities.items()),
                         config.ignore_paths)).encode())
     digest.update(f"base {base}".encode())
-    return ReviewContext(str(Path(tree).resolve()), config, texts, digest.hexdigest()[:16], use_cache, base)
+    return ReviewContext(str(Path(tree).resolve()), config, rule_set.texts, digest.hexdigest()[:16], use_cache, base)
 
 
-def context_rules(ctx: ReviewContext) -> list:
-    """The rule pack of ``ctx``, loaded once per process from the injected text."""
-    if ctx._rules is None:
-        from reviewbot.rules.engine import load_rules
+def context_rule_set(ctx: ReviewContext):
+    """The rule set of ``ctx``, loaded once per process from the injected text: in the driver's
+    process too, so the sequential path and a worker run the same thing."""
+    if ctx._rule_set is None:
+        from reviewbot.rules.ruleset import rule_set_from_texts
 
-        folder = Path(tempfile.mkdtemp(prefix=f"reviewbot-rules-{ctx.ruleset}-"))
-        for name, text in ctx.rule_texts.items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text, encoding="utf-8")
-        ctx._rules = load_rules(folder)
-    return ctx._rules
+        ctx._rule_set = rule_set_from_texts(ctx.rule_texts)
+    return ctx._rule_set
 
 
 def review_item(item: ArchiveItem, ctx: ReviewContext, cache_path: str | None) -> dict:
@@ -115,7 +111,7 @@ def _review(item: ArchiveItem, ctx: ReviewContext, cache_path: str | None) -> di
     from reviewbot.report.json_report import review_dict
 
     options = ReviewOptions(config=ctx.config, use_cache=ctx.use_cache and cache_path is not None,
-                            cache_path=Path(cache_path) if cache_path else None, rules=context_rules(ctx))
+                            cache_path=Path(cache_path) if cache_path else None, rule_set=context_rule_set(ctx))
     if item.kind == "git":
         from reviewbot.ingest.gitrange import series_from_git
 

@@ -41,11 +41,11 @@ def replay_series(state: State, policy: Policy, tree: str, key: str) -> str:
     out = [head, f"now: {status}{' (' + reason + ')' if reason else ''}\n"]
     replies = []
     if review is not None and status == "reviewed":
-        replies = review_replies(review, policy, _missing_note(series))
+        replies = review_replies(review, policy, bot.rule_set.version, _missing_note(series))
         out.append(f"{len(review.findings)} findings; {len(replies)} repl{'y' if len(replies) == 1 else 'ies'} "
                    f"for the patches with findings at or above {policy.reply_threshold.value}\n")
     elif status == "failed" and policy.could_not_test:
-        note = could_not_test_note(series, reason or "", policy)
+        note = could_not_test_note(series, reason or "", policy, bot.rule_set.version)
         replies = [note] if note else []
     for reply in replies:
         out.append("\n" + reply.raw.decode("utf-8", "replace"))

@@ -4,7 +4,8 @@ short "could not test" note.
 A reply's Message-ID is derived from (patch Message-ID, patch-id, rule-set version): the same patch
 reviewed by the same rules always gets the same id, so a restart can tell that it was written, and
 a re-sent copy is recognisably the same mail. The rule-set version changes with reviewbot's version
-and with any rule file, so a patch reviewed again under new rules is a new reply.
+and with any rule or pack in force (the shipped ones, the tree's, the config's, the user's), so a
+patch reviewed again under new rules is a new reply.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
-from functools import lru_cache
 
 from reviewbot import __version__
 from reviewbot.bot.policy import Policy
@@ -27,21 +27,9 @@ _LIST_ID = re.compile(r"<([^<>\s]+)>")
 _MAILTO = re.compile(r"<mailto:([^<>?\s]+)", re.I)
 
 
-@lru_cache(maxsize=1)
-def ruleset_version() -> str:
-    """reviewbot's version and a digest of every rule file in force."""
-    from reviewbot.rules.engine import RULES_DIR
-
-    digest = hashlib.sha256(__version__.encode())
-    if RULES_DIR.is_dir():
-        for path in sorted(RULES_DIR.rglob("*")):
-            if path.is_file() and path.suffix in (".yaml", ".scm"):
-                digest.update(str(path.relative_to(RULES_DIR)).encode() + b"\0" + path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
-
-
-def reply_msgid(patch_msgid: str, patch_id: str | None, from_address: str, what: str = "") -> str:
-    key = "\0".join([patch_msgid, patch_id or "", ruleset_version(), what])
+def reply_msgid(patch_msgid: str, patch_id: str | None, from_address: str, rules: str, what: str = "") -> str:
+    """``rules``: the rule set's version (RuleSet.version: every rule and pack in force)."""
+    key = "\0".join([patch_msgid, patch_id or "", f"{__version__}+{rules}", what])
     domain = parseaddr(from_address)[1].rpartition("@")[2] or "reviewbot.invalid"
     return f"reviewbot-{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}"
 
@@ -102,7 +90,7 @@ def _body_with(text: str, before: str, signature: str) -> str:
     return out
 
 
-def review_replies(review: Review, policy: Policy, missing_note: str = "") -> list[PlannedReply]:
+def review_replies(review: Review, policy: Policy, rules: str, missing_note: str = "") -> list[PlannedReply]:
     """One reply per patch with findings at or above the policy's threshold, with the bot's headers.
     RB-APPLY is left out: a patch that does not apply to the bot's tree says more about the bot's
     base than about the patch (status and the JSON report keep it)."""
@@ -118,11 +106,11 @@ def review_replies(review: Review, policy: Policy, missing_note: str = "") -> li
         if patch is None or patch.message is None:
             continue
         out.append(_finish(mail, policy, patch.message, patch.index,
-                           reply_msgid(patch.message.msgid, patch.patch_id, policy.from_address), missing_note))
+                           reply_msgid(patch.message.msgid, patch.patch_id, policy.from_address, rules), missing_note))
     return out
 
 
-def could_not_test_note(series: Series, reason: str, policy: Policy) -> PlannedReply | None:
+def could_not_test_note(series: Series, reason: str, policy: Policy, rules: str) -> PlannedReply | None:
     """A short note under the cover (or first patch), like the 0-day robot's "base not found"."""
     first = series.cover or (series.patches[0].message if series.patches else None)
     if first is None:
@@ -139,7 +127,8 @@ def could_not_test_note(series: Series, reason: str, policy: Policy) -> PlannedR
         f"Reason: {reason}\n\nNo review was made; nothing is wrong with the series because of this note.\n",
         cte="8bit")
     patch_ids = ",".join(p.patch_id or "" for p in series.patches)
-    return _finish(mail, policy, first, 0, reply_msgid(first.msgid, patch_ids, policy.from_address, "could-not-test"))
+    return _finish(mail, policy, first, 0, reply_msgid(first.msgid, patch_ids, policy.from_address, rules,
+                                                          "could-not-test"))
 
 
 def _finish(mail: EmailMessage, policy: Policy, original: Message, index: int, msgid: str,

@@ -65,6 +65,17 @@ class Bot:
         self.stop = False  # set from a signal handler: finish the message in hand, then return
         self.stats = RunStats()
         self._parsed: OrderedDict[str, Message] = OrderedDict()
+        self._rule_set = None
+
+    @property
+    def rule_set(self):
+        """The rules and packs in force (reviewbot.rules.ruleset, as `review` builds them: the
+        shipped packs, the tree's, those [review] names, the user's), built once per run."""
+        if self._rule_set is None:
+            from reviewbot.rules.ruleset import build_rule_set
+
+            self._rule_set = build_rule_set(self.tree, self.policy.review)
+        return self._rule_set
 
     # -- 1. ingest -------------------------------------------------------------------------------
     def ingest(self, inbox: Inbox) -> None:
@@ -230,9 +241,9 @@ class Bot:
                 findings = len(review.findings)
                 self._write_report(row, review, status, reason)
                 if status == "reviewed":
-                    planned = review_replies(review, self.policy, _missing_note(series))
+                    planned = review_replies(review, self.policy, self.rule_set.version, _missing_note(series))
                 elif status == "failed" and self.policy.could_not_test:
-                    note = could_not_test_note(series, reason, self.policy)
+                    note = could_not_test_note(series, reason, self.policy, self.rule_set.version)
                     planned = [note] if note else []
         with self.state.transaction():
             current = self.state.series_by_id(row["id"])
@@ -259,8 +270,8 @@ class Bot:
         from reviewbot.pipeline import ReviewOptions, review_series
 
         try:
-            review = review_series(series, self.tree, ReviewOptions(config=self.policy.review,
-                                                                    use_cache=self.use_cache))
+            review = review_series(series, self.tree, ReviewOptions(config=self.policy.review, use_cache=self.use_cache,
+                                                                    rule_set=self.rule_set))
         except ReviewbotError as exc:
             return "failed", str(exc), None
         except Exception as exc:  # an analysis that crashed: recorded, the bot goes on

@@ -93,6 +93,7 @@ def run(
         with db.transaction():
             db.set_meta("tree", str(tree.resolve()))
             db.set_meta("config", str(config.resolve()) if config else None)
+        bot.rule_set  # noqa: B018  (built now: a broken rule or pack stops the run in one line, before any mail)
         while True:
             bot.run_once(source)
             if not follow or bot.stop:

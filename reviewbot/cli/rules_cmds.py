@@ -29,11 +29,11 @@ def rules(
     from reviewbot.config import load_config
     from reviewbot.registry import entries
     from reviewbot.report.rules_doc import render_list, render_show
-    from reviewbot.rules.engine import RULES_DIR, load_rules
-    from reviewbot.rules.packs import load_packs, maintainers_of
+    from reviewbot.rules.packs import maintainers_of
+    from reviewbot.rules.ruleset import build_rule_set
 
-    loaded = load_rules()
-    packs = load_packs(RULES_DIR, tree, load_config(tree).pack_dirs)
+    rule_set = build_rule_set(tree, load_config(tree))  # what a review of the tree runs
+    loaded, packs = rule_set.rules, rule_set.packs
     pack_of = {r.id: p.name for p in packs for r in p.rules}
     known = [replace(e, summary=f"{e.summary}  [pack {pack_of[e.id]}]") if e.id in pack_of else e
              for e in entries(loaded + [r for p in packs for r in p.rules])]

@@ -13,8 +13,10 @@ rules/, ids of their own):
 A file is in a pack when a ``paths`` pattern matches it or, in a tree with a MAINTAINERS file,
 the F: patterns of one of the named sections do (matched as scripts/get_maintainer.pl does).
 Packs come from the package (rules/packs/), then the tree (``.reviewbot/packs/`` or the folders
-its reviewbot.toml names in ``packs = [...]``), then the user's config directory
-(``~/.config/reviewbot/packs/``); a later pack of the same name replaces an earlier one.
+its reviewbot.toml names in ``packs = [...]``), then the configuration in force (its ``packs``),
+then the user's config directory (``~/.config/reviewbot/packs/``); a later pack of the same name
+replaces an earlier one. reviewbot.rules.ruleset.build_rule_set is the one place that puts them
+together, for every path that reviews.
 """
 from __future__ import annotations
 
@@ -117,12 +119,13 @@ def pack_folders(rules_dir: Path, tree: str | Path | None = None, extra: list[Pa
     return found
 
 
-def load_packs(rules_dir: Path, tree: str | Path | None = None, extra: list[Path] | None = None,
-               user_dir: Path | None = None) -> list[Pack]:
+def load_pack_folders(folders: list[Path]) -> list[Pack]:
+    """The packs of ``folders`` (in precedence order: a later pack of a name replaces an earlier
+    one, in its place); a folder named twice counts once, a rule id used twice is refused."""
     packs: dict[str, Pack] = {}
-    for folder in pack_folders(rules_dir, tree, extra, user_dir):
+    for folder in dict.fromkeys(f.resolve() for f in folders):
         pack = load_pack(folder)
-        packs[pack.name] = pack  # a later one (tree, user) replaces the package's
+        packs[pack.name] = pack
     seen: dict[str, Path] = {}
     for pack in packs.values():
         for rule in pack.rules:
