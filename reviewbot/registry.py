@@ -74,6 +74,7 @@ class Entry:
     summary: str
     doc: str
     fixtures: tuple[str, ...]  # paths under fixtures/
+    pack: str | None = None  # the rule pack the rule belongs to (reviewbot.rules.packs)
 
 
 def checks_of(module: ModuleType) -> list[Check]:
@@ -103,6 +104,6 @@ def entries(rules: list | None = None) -> list[Entry]:
 
         rules = load_rules() + shipped_rules(RULES_DIR)
     out = [Entry(c.id, "analysis", c.severity, c.scope, c.title, c.doc, c.fixtures) for c in declared()]
-    out += [Entry(r.id, r.name, r.severity, r.scope, r.summary, r.doc, (r.id,)) for r in rules]
+    out += [Entry(r.id, r.name, r.severity, r.scope, r.summary, r.doc, (r.id,), r.pack) for r in rules]
     return out
 

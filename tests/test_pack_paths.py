@@ -4,9 +4,12 @@ the same pack findings for the same series (the Dask path is in tests/test_archi
 from __future__ import annotations
 
 import json
+import mailbox
 import shutil
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +21,7 @@ from reviewbot.cli import app
 from reviewbot.config import load_config
 from reviewbot.errors import InputError
 from reviewbot.rules.ruleset import build_rule_set, rule_set_from_texts
-from tests.bot_util import bot_cli, policy_file, write_maildir
+from tests.bot_util import bot_cli, outbox_mails, policy_file, write_maildir
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "trees/mini-linux"
@@ -107,6 +110,10 @@ def test_review_bot_and_archive_give_the_same_pack_findings(tmp_path, own_home):
     assert run.returncode == 0, run.stderr
     (report,) = (tmp_path / "reports").glob("*.json")
     assert pack_findings(json.loads(report.read_text())["findings"]) == expected
+    (reply,) = outbox_mails(tmp_path / "out")
+    remarks = [line for line in reply.decode().split("\n") if line.startswith("[reviewbot ")]
+    assert {line.split("] ", 2)[1] + "]" for line in remarks} >= {f"[pack {pack}]" for *_, pack in expected}
+    assert "[reviewbot RB0201, error] [pack mm-fs] a new __GFP_NOFAIL allocation" in reply.decode()
 
 
 def test_a_rule_set_sent_as_text_is_the_rule_set_built_from_the_files(tmp_path, own_home):
@@ -136,3 +143,77 @@ def test_the_rule_set_version_follows_every_pack_in_force(tmp_path, own_home):
 def test_a_rule_set_file_that_would_leave_its_folder_is_refused():
     with pytest.raises(InputError, match="leaves its folder"):
         rule_set_from_texts({"rules/../../evil.yaml": "id: X\n"})
+
+
+def _review_cli(tree: Path, mbox: Path, *args: str) -> str:
+    result = CliRunner().invoke(app, ["review", str(mbox), "--tree", str(tree), "--no-cache", *args])
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
+@pytest.fixture
+def pack_review(tmp_path, own_home):
+    tree, site, _ = pack_setup(tmp_path, own_home)
+    mbox = tmp_path / "series.mbox"
+    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    return tree, mbox
+
+
+def test_text_and_markdown_name_a_findings_pack_and_only_then(pack_review):
+    tree, mbox = pack_review
+    out = _review_cli(tree, mbox, "--format", "text")
+    assert ("    fs/dax.c:337: warning [RB0201] [pack mm-fs] a new __GFP_NOFAIL allocation: the allocator may "
+            "loop forever (or OOM-kill) rather than fail here\n") in out
+    assert "    fs/dax.c:309: warning [RB9101] [pack dax-local] " not in out  # kmalloc is on 337
+    assert "    fs/dax.c:337: warning [RB9101] [pack dax-local] dax-local asks about kmalloc(\n" in out
+    assert "[pack" not in next(line for line in out.splitlines() if "[RB-ASYMMETRIC]" in line)
+    out = _review_cli(tree, mbox, "--format", "markdown")
+    assert "| `fs/dax.c:337` | warning | `RB0201` [pack mm-fs] | a new __GFP_NOFAIL allocation" in out
+    assert "| `fs/dax.c:337` | warning | `RB9101` [pack dax-local] | dax-local asks about kmalloc( |" in out
+    assert "[pack" not in next(line for line in out.splitlines() if "`RB-ASYMMETRIC`" in line)
+
+
+def test_sarif_names_the_pack_of_a_result_and_of_a_pack_rule(pack_review):
+    tree, mbox = pack_review
+    data = json.loads(_review_cli(tree, mbox, "--format", "sarif"))
+    schema = json.loads(resources.files("reviewbot.report").joinpath("schemas", "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(data)
+    run = data["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["RB0201"]["properties"] == {"scope": "added-lines", "pack": "mm-fs"}
+    # a pack of the tree's own: its rule's documentation too
+    assert rules["RB9101"]["properties"] == {"scope": "added-lines", "pack": "dax-local"}
+    assert rules["RB9101"]["fullDescription"]["text"] == "The dax-local pack's own rule."
+    assert "pack" not in rules["RB-ASYMMETRIC"]["properties"]
+    results = {(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]): r for r in run["results"]}
+    assert results[("RB0201", 337)]["properties"] == {"patch": 1, "series": "dax: count PMD faults", "pack": "mm-fs"}
+    assert "pack" not in next(r for r in run["results"] if r["ruleId"] == "RB-ASYMMETRIC")["properties"]
+
+
+def test_json_keeps_its_shape_and_adds_the_pack(pack_review):
+    tree, mbox = pack_review
+    data = json.loads(_review_cli(tree, mbox, "--format", "json"))
+    (nofail,) = [f for f in data["findings"] if f["rule"] == "RB0201"]
+    assert nofail == {"file": "fs/dax.c", "line": 337, "rule": "RB0201", "severity": "warning",
+                      "message": "a new __GFP_NOFAIL allocation: the allocator may loop forever (or OOM-kill) rather "
+                                 "than fail here", "patch": 1,
+                      "hint": "handle the failure; if there is truly no failure policy, say why in the commit message",
+                      "pack": "mm-fs"}
+
+
+def test_the_reply_mail_names_the_pack_where_it_names_the_rule(pack_review, tmp_path):
+    tree, mbox = pack_review
+    result = CliRunner().invoke(app, ["review", str(mbox), "--tree", str(tree), "--no-cache", "--format", "email",
+                                      "-o", str(tmp_path / "replies.mbox")])
+    assert result.exit_code == 1, result.output
+    (reply,) = mailbox.mbox(str(tmp_path / "replies.mbox"))
+    body = reply.get_payload(decode=True).decode()
+    lines = body.split("\n")
+    at = lines.index("> +\tstat = kmalloc(sizeof(*stat), GFP_NOFS | __GFP_NOFAIL); /* ruleid: RB0201 */")
+    remarks = [line for line in lines[at + 1:] if line.startswith("[reviewbot ")]
+    assert remarks[:2] == [
+        "[reviewbot RB0201, warning] [pack mm-fs] a new __GFP_NOFAIL allocation: the allocator may loop forever "
+        "(or OOM-kill) rather than fail here",
+        "[reviewbot RB9101, warning] [pack dax-local] dax-local asks about kmalloc("]
+    (other,) = [line for line in lines if line.startswith("[reviewbot RB-ASYMMETRIC, info] ")]
+    assert "[pack" not in other

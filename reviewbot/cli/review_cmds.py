@@ -45,8 +45,9 @@ def output_target(output: str | None, format: ReviewFormat, inputs: list[str], t
     return check_target(output, inputs, maildir_ok=format is ReviewFormat.email, tree=tree)
 
 
-def render(reviews, format: ReviewFormat, target) -> None:
-    """Write the reviews in the chosen form (the report layer renders, report.output writes)."""
+def render(reviews, format: ReviewFormat, target, rule_set) -> None:
+    """Write the reviews in the chosen form (the report layer renders, report.output writes);
+    ``rule_set``: the rules the reviews ran, whose documentation SARIF carries."""
     from reviewbot.report import email_reply, json_report, markdown, sarif, text
     from reviewbot.report.output import write_replies, write_text
 
@@ -57,7 +58,7 @@ def render(reviews, format: ReviewFormat, target) -> None:
     elif format is ReviewFormat.sarif:
         from reviewbot.registry import entries
 
-        write_text(sarif.render(reviews, entries()), target)
+        write_text(sarif.render(reviews, entries(rule_set.all_rules)), target)
     elif format is ReviewFormat.email:
         replies = [m for r in reviews for m in email_reply.build_replies(r)]
         write_replies(replies, target)
@@ -87,13 +88,16 @@ def review(
     --fail-on, 2 for usage or input errors, 3 when an analysis crashed and nothing was found."""
     from reviewbot.config import load_config
     from reviewbot.pipeline import ReviewOptions, review_input
+    from reviewbot.rules.ruleset import build_rule_set
 
     target = output_target(output, format, [input], tree)
     config = load_config(tree)
+    rule_set = build_rule_set(tree, config)
     with _status() as say:
         reviews = review_input(input, str(tree), ReviewOptions(base=base, checkpatch=checkpatch, config=config,
-                                                               use_cache=not no_cache, progress=say))
-    render(reviews, format, target)
+                                                               use_cache=not no_cache, progress=say,
+                                                               rule_set=rule_set))
+    render(reviews, format, target, rule_set)
     _exit_for(reviews, fail_on or config.fail_on)
 
 
@@ -144,6 +148,7 @@ def check(
     from reviewbot.errors import GitError
     from reviewbot.gitcmd import run_git
     from reviewbot.pipeline import ReviewOptions, review_input
+    from reviewbot.rules.ruleset import build_rule_set
 
     top = run_git(None, "rev-parse", "--show-toplevel", check=False, text=True)
     if top.returncode != 0:
@@ -160,9 +165,11 @@ def check(
             typer.echo(f"nothing to check: {range_} has no commits")
             return
     target = output_target(None, format, [])
+    rule_set = build_rule_set(tree, config)
     with _status() as say:
-        reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config, progress=say))
-    render(reviews, format, target)
+        reviews = review_input(range_, tree, ReviewOptions(checkpatch=checkpatch, config=config, progress=say,
+                                                           rule_set=rule_set))
+    render(reviews, format, target, rule_set)
     _exit_for(reviews, fail_on or config.fail_on)
 
 

@@ -24,8 +24,6 @@ def rules(
 ) -> None:
     """List every check and rule (id, default severity, what it looks at, one line), or `rules show ID`
     for its documentation; `rules --for PATH` lists what applies to PATH, rule packs included."""
-    from dataclasses import replace
-
     from reviewbot.config import load_config
     from reviewbot.registry import entries
     from reviewbot.report.rules_doc import render_list, render_show
@@ -34,9 +32,7 @@ def rules(
 
     rule_set = build_rule_set(tree, load_config(tree))  # what a review of the tree runs
     loaded, packs = rule_set.rules, rule_set.packs
-    pack_of = {r.id: p.name for p in packs for r in p.rules}
-    known = [replace(e, summary=f"{e.summary}  [pack {pack_of[e.id]}]") if e.id in pack_of else e
-             for e in entries(loaded + [r for p in packs for r in p.rules])]
+    known = entries(rule_set.all_rules)
     if action is None:
         if for_path is None:
             typer.echo(render_list(known), nl=False)

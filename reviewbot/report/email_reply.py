@@ -17,6 +17,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 
 from reviewbot import __version__
 from reviewbot.model import Finding, Message, Patch, Review
+from reviewbot.report.text import pack_tag
 
 DEFAULT_FROM = "reviewbot <reviewbot@localhost>"
 _ID_HEADERS = ("message-id", "in-reply-to", "references")
@@ -62,7 +63,7 @@ def _quote(lines: list[str]) -> list[str]:
 
 
 def _remark(f: Finding) -> list[str]:
-    text = [f"[reviewbot {f.rule}, {f.severity.value}] {f.message}"]
+    text = [f"[reviewbot {f.rule}, {f.severity.value}]{pack_tag(f)} {f.message}"]
     if f.hint:
         text.append(f"Hint: {f.hint}")
     return text

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from reviewbot.model import Review
-from reviewbot.report.text import by_patch, summary_line
+from reviewbot.report.text import by_patch, pack_tag, summary_line
 
 
 def _cell(text: str) -> str:
@@ -21,7 +21,7 @@ def render(reviews: list[Review]) -> str:
             out.append("| --- | --- | --- | --- |")
             for f in findings:
                 message = _cell(f.message) + (f"<br>*Hint:* {_cell(f.hint)}" if f.hint else "")
-                out.append(f"| `{f.file}:{f.line}` | {f.severity.value} | `{f.rule}` | {message} |")
+                out.append(f"| `{f.file}:{f.line}` | {f.severity.value} | `{f.rule}`{_cell(pack_tag(f))} | {message} |")
             out.append("")
         if review.skipped:
             out.append("### Skipped\n")

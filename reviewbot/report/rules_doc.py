@@ -8,8 +8,8 @@ def render_list(entries: list[Entry]) -> str:
     """One line per check or rule: id, default severity, what it looks at, one line of documentation."""
     id_width = max((len(e.id) for e in entries), default=0)
     scope_width = max((len(e.scope) for e in entries), default=0)
-    return "".join(f"{e.id:<{id_width}}  {e.severity.value:<7}  {e.scope:<{scope_width}}  {e.summary}\n"
-                   for e in entries)
+    return "".join(f"{e.id:<{id_width}}  {e.severity.value:<7}  {e.scope:<{scope_width}}  {e.summary}"
+                   f"{f'  [pack {e.pack}]' if e.pack else ''}\n" for e in entries)
 
 
 def render_show(entry: Entry) -> str:

@@ -1,5 +1,7 @@
 """SARIF 2.1.0 output, for code-scanning dashboards. Rule metadata is the documentation the built-in
-checks declare (reviewbot.registry) and the rules of rules/ carry, passed in by the caller."""
+checks declare (reviewbot.registry) and the rules of rules/ and of the packs in force carry, passed
+in by the caller; a pack's rule and a finding a pack made or named carry the pack's name in their
+``properties`` (SARIF's property bag: extra data a consumer may ignore)."""
 from __future__ import annotations
 
 import json
@@ -27,7 +29,7 @@ def render(reviews: list[Review], catalogue: list[Entry] | None = None) -> str:
             entry["fullDescription"] = {"text": _first_paragraph(declared.doc) or declared.summary}
             entry["help"] = {"text": declared.doc, "markdown": declared.doc}
             entry["defaultConfiguration"] = {"level": _LEVEL[declared.severity]}
-            entry["properties"] = {"scope": declared.scope}
+            entry["properties"] = {"scope": declared.scope, **({"pack": declared.pack} if declared.pack else {})}
         rules.append(entry)
     index = {rule_id: n for n, rule_id in enumerate(used)}
     results = []
@@ -42,8 +44,11 @@ def render(reviews: list[Review], catalogue: list[Entry] | None = None) -> str:
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.file), "uriBaseId": "TREE"},
                                                     "region": region}}],
             }
-            if f.patch is not None:
-                result["properties"] = {"patch": f.patch, "series": review.series.subject}
+            properties = {"patch": f.patch, "series": review.series.subject} if f.patch is not None else {}
+            if f.pack:
+                properties["pack"] = f.pack  # the rule pack whose rule or setting made it
+            if properties:
+                result["properties"] = properties
             results.append(result)
     run = {
         "tool": {"driver": {"name": "reviewbot", "version": __version__, "rules": rules}},

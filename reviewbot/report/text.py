@@ -54,6 +54,12 @@ def _print_snippet(console: Console, snippet: list[tuple[int, str]], line: int) 
     console.print(syntax)
 
 
+def pack_tag(f: Finding) -> str:
+    """" [pack NAME]" for a finding a rule pack made or named (reviewbot.rules.packs), else nothing:
+    the same compact tag in the terminal, markdown and reply mails."""
+    return f" [pack {f.pack}]" if f.pack else ""
+
+
 def use_color(stream) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
 
@@ -85,7 +91,7 @@ def _render_one(console: Console, review: Review) -> None:
             for f in findings:
                 line = Text(f"    {path}:{f.line}: ")
                 line.append(f.severity.value, style=_STYLE[f.severity])
-                line.append(f" [{f.rule}] {f.message}")
+                line.append(f" [{f.rule}]{pack_tag(f)} {f.message}")
                 console.print(line)
                 snippet = review.snippets.get((f.patch, f.file, f.line))
                 if snippet:
