@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,7 @@ from reviewbot.config import load_config
 from reviewbot.errors import InputError
 from reviewbot.rules.ruleset import build_rule_set, rule_set_from_texts
 from tests.bot_util import bot_cli, outbox_mails, policy_file, write_maildir
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 MINI = FIXTURES / "trees/mini-linux"
 # fs/dax.c: +309 "struct dax_pmd_stat *stat;", +337 "stat = kmalloc(sizeof(*stat), GFP_NOFS | __GFP_NOFAIL);"
@@ -217,3 +218,64 @@ def test_the_reply_mail_names_the_pack_where_it_names_the_rule(pack_review, tmp_
         "[reviewbot RB9101, warning] [pack dax-local] dax-local asks about kmalloc("]
     (other,) = [line for line in lines if line.startswith("[reviewbot RB-ASYMMETRIC, info] ")]
     assert "[pack" not in other
+
+
+def readme_pack() -> dict[str, str]:
+    """The example pack of the README's "Rule packs" section: file name -> text, as written there."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = dict(re.findall(r"^`\.reviewbot/packs/dax/([\w.-]+)`\n```yaml\n(.*?)```\n", text, re.MULTILINE | re.DOTALL))
+    assert set(found) == {"pack.yaml", "RB9001-dax-gfp-nofs.yaml"}, "the README's example pack is gone"
+    return found
+
+
+def _rules_for(tree: Path, path: str) -> str:
+    result = CliRunner().invoke(app, ["rules", "--for", path, "--tree", str(tree)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("where", ["tree", "tree's reviewbot.toml", "user's reviewbot.toml", "user's packs"])
+def test_a_pack_added_as_the_readme_says_applies_and_rules_for_lists_it(where, tmp_path, own_home):
+    tree = tmp_path / "linux"
+    shutil.copytree(MINI, tree)
+    folder = {"tree": tree / ".reviewbot/packs/dax",
+              "tree's reviewbot.toml": tree / "tools/reviewbot-packs/dax",
+              "user's reviewbot.toml": tmp_path / "site/dax",
+              "user's packs": own_home / ".config/reviewbot/packs/dax"}[where]
+    folder.mkdir(parents=True)
+    for name, text in readme_pack().items():
+        (folder / name).write_text(text)
+    if where == "tree's reviewbot.toml":
+        (tree / "reviewbot.toml").write_text('packs = ["tools/reviewbot-packs"]\n')
+    elif where == "user's reviewbot.toml":
+        (own_home / ".config/reviewbot").mkdir(parents=True)
+        (own_home / ".config/reviewbot/reviewbot.toml").write_text(f'packs = ["{tmp_path / "site"}"]\n')
+
+    listed = _rules_for(tree, "fs/dax.c")
+    section = listed[listed.index("pack dax: DAX (fs/dax.c, drivers/dax/; from "):]
+    assert f"from {folder.resolve()})\n" in section
+    assert re.search(r"^  RB9001  warning  added-lines  A new GFP_NOFS allocation in DAX code", section, re.M)
+    assert "  RB-ASYMMETRIC  findings here carry the pack's name\n  RB-ASYMMETRIC  severity warning here\n" in section
+    assert re.search(r"^RB-ASYMMETRIC +warning ", listed, re.M)  # the level in force on fs/dax.c
+    elsewhere = _rules_for(tree, "mm/memory.c")
+    assert "pack dax" not in elsewhere and re.search(r"^RB-ASYMMETRIC +info ", elsewhere, re.M)
+
+    mbox = tmp_path / "series.mbox"
+    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    findings = json.loads(_review_cli(tree, mbox, "--format", "json"))["findings"]
+    assert {(f["file"], f["line"], f["rule"], f["severity"]) for f in findings if f.get("pack") == "dax"} == {
+        ("fs/dax.c", 337, "RB9001", "warning"), ("fs/dax.c", 378, "RB-ASYMMETRIC", "warning")}
+
+
+def test_rules_for_shows_what_the_configuration_changes_on_the_path(tmp_path):
+    tree = tmp_path / "linux"
+    shutil.copytree(MINI, tree)
+    (tree / "reviewbot.toml").write_text('disable = ["RB0002"]\nignore_paths = ["fs/cramfs/"]\n'
+                                         '[severity]\nRB0001 = "error"\n')
+    listed = _rules_for(tree, "fs/cramfs/inode.c")
+    lines = listed.splitlines()
+    assert lines[0] == "fs/cramfs/inode.c is in the configuration's ignore_paths: no finding is reported there"
+    assert re.search(r"^RB0001 +error +added-lines +New code calls BUG", listed, re.M)
+    assert not re.search(r"^ *RB0002 ", listed, re.M)
+    assert lines[-1] == "disabled by the configuration: RB0002"
+    assert _rules_for(tree, "fs/dax.c").splitlines()[0].startswith("RB-ALLOC-CONTEXT ")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from reviewbot.config import Config, tree_config
 from reviewbot.errors import InputError
-from reviewbot.model import Finding
+from reviewbot.model import Finding, Severity
 from reviewbot.rules.engine import RULES_DIR, Rule, load_rules
 from reviewbot.rules.packs import Pack, load_pack_folders, maintainers_of, pack_folders
 
@@ -71,15 +71,23 @@ class ScopedRules:
     def in_pack(self, pack: Pack, path: str) -> bool:
         return pack.covers(path, self.maintainers)
 
+    def decide(self, rule: str, path: str, pack: str | None, severity: Severity) -> tuple[str | None, Severity]:
+        """The pack name and level a finding of ``rule`` on ``path`` carries after the packs'
+        settings: each pack covering the path that lists the rule in ``checks`` or ``severity``
+        names it unless one did already (its own pack, an earlier pack), and sets its level (a
+        later pack's level wins)."""
+        for candidate in self.packs:
+            if (rule in candidate.checks or rule in candidate.severity) and self.in_pack(candidate, path):
+                pack = pack or candidate.name
+                severity = candidate.severity.get(rule, severity)
+        return pack, severity
+
     def settings(self, findings: list[Finding]) -> list[Finding]:
-        """A pack's severities, and its name on the findings of the analyses it lists, on its paths
-        (the first pack that names a finding keeps it; a later one's level still applies)."""
+        """The findings with the packs' settings applied on the packs' paths (decide)."""
         out = []
         for f in findings:
-            for pack in self.packs:
-                if (f.rule in pack.checks or f.rule in pack.severity) and self.in_pack(pack, f.file):
-                    f = replace(f, pack=f.pack or pack.name, severity=pack.severity.get(f.rule, f.severity))
-            out.append(f)
+            pack, severity = self.decide(f.rule, f.file, f.pack, f.severity)
+            out.append(f if (pack, severity) == (f.pack, f.severity) else replace(f, pack=pack, severity=severity))
         return out
 
 
