@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.c.apply import StepResult, apply_series
 from reviewbot.c.base import find_base
@@ -22,6 +23,9 @@ from reviewbot.ingest.load import load_mail
 from reviewbot.ingest.series import fill_partial_reroll
 from reviewbot.model import Finding, Review, Series, Severity, Skipped
 from reviewbot.registry import Check
+
+if TYPE_CHECKING:
+    from reviewbot.rules.ruleset import RuleSet
 
 APPLY = Check(
     id="RB-APPLY", severity=Severity.ERROR, scope="each patch",
@@ -46,7 +50,7 @@ class ReviewOptions:
     config: Config | None = None
     progress: Callable[[str], None] | None = None  # told what is being done, for a status line
     cache_path: Path | None = None  # parse cache file (default: the user's cache directory)
-    rule_set: object | None = None  # rules.ruleset.RuleSet (default: build_rule_set for the tree and config)
+    rule_set: RuleSet | None = None  # the rules and packs in force (default: build_rule_set(tree, config))
 
 
 @dataclass
@@ -130,7 +134,7 @@ def review_series(series: Series, tree_path: str, options: ReviewOptions | None 
     return review
 
 
-def _rule_set(options: ReviewOptions, tree_path: str, config: Config):
+def _rule_set(options: ReviewOptions, tree_path: str, config: Config) -> RuleSet:
     """The rules and packs in force: the caller's (built once for many reviews), else built here
     the one way every path builds them."""
     if options.rule_set is not None:
