@@ -141,8 +141,10 @@ def main() -> int:
           f"{later_t / raw:.2f}x more, once, when first needed; {both_t / raw:.2f}x for both in one pass)")
     print(f"  {cold}")
     print(f"  {warm}")
-    defs = subprocess.run(["git", "-C", args.linux, "grep", "-c", "-E", r"^[a-zA-Z_][a-zA-Z0-9_ \*]*\b[a-z_][a-z0-9_]*\(",
-                           "--", *([f"{f}/*.c" for f in args.sample] if args.sample else ["*.c"])], capture_output=True, text=True).stdout
+    specs = [f"{f}/*.c" for f in args.sample] if args.sample else ["*.c"]
+    defs = subprocess.run(["git", "-C", args.linux, "grep", "-c", "-E",
+                           r"^[a-zA-Z_][a-zA-Z0-9_ \*]*\b[a-z_][a-z0-9_]*\(", "--", *specs],
+                          capture_output=True, text=True).stdout
     scan = sum(int(line.rsplit(":", 1)[1]) for line in defs.splitlines() if ":" in line)
     m = re.search(r"(\d+) function definitions", cold)
     if m:

@@ -95,7 +95,7 @@ def _fingerprint_batch(repo: str | None, cache_path: str, items: list[tuple[str,
 
     cache = _FP_READERS.get(cache_path) or _FP_READERS.setdefault(cache_path, FactsCache(Path(cache_path)))
     out = []
-    for path, blob, data in items:
+    for _path, blob, data in items:
         spans = cache.function_spans(blob)
         if spans is None:
             continue

@@ -59,10 +59,10 @@ def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Findin
     findings = []
     for cf in changed_c_files(step, existing=True):
         path, change, before, after = cf.path, cf.change, cf.before, cf.after
-        calls_before, calls_after = _callees_by_caller(before), _callees_by_caller(after)
+        by_caller = {id(before): _callees_by_caller(before), id(after): _callees_by_caller(after)}
 
-        def _callees(facts, name: str) -> set[str]:
-            return (calls_before if facts is before else calls_after).get(name, set())
+        def _callees(facts, name: str, by_caller=by_caller) -> set[str]:
+            return by_caller[id(facts)].get(name, set())
 
         changed = {}
         for fn in after.functions:

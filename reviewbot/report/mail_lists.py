@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reviewbot.ingest.series import (fill_partial_reroll, head_msgid, patches_with_trailers,
-                                     versions_with_reroll_filled)
+from reviewbot.ingest.series import fill_partial_reroll, head_msgid, patches_with_trailers, versions_with_reroll_filled
 from reviewbot.ingest.topics import off_topic_replies
 from reviewbot.ingest.trailers import without_ignored
 from reviewbot.model import Trailer
