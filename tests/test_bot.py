@@ -81,6 +81,25 @@ def test_complete_series_gets_one_threaded_reply_per_patch_with_findings_and_nev
     assert len(outbox_mails(tmp_path / "out")) == 1
 
 
+def test_the_trees_own_reviewbot_toml_counts_for_the_bot_and_its_review_table_on_top(tmp_path):
+    """The maintainers disable RB0001 in the tree's reviewbot.toml: the bot's reply leaves the BUG_ON
+    out, as `review` does; the bot's [review] table can still raise a rule of its own."""
+    import shutil
+
+    tree = tmp_path / "linux"
+    shutil.copytree(MINI, tree)
+    (tree / "reviewbot.toml").write_text('disable = ["RB0001"]\n')
+    write_maildir(tmp_path / "inbox", series_mails(V3))
+    bot = Bot(State(tmp_path / "state.sqlite3"), load_policy(policy_file(tmp_path), tree), str(tree),
+              MaildirOutbox(tmp_path / "out"), tmp_path / "quarantine", clock=Clock(), use_cache=False)
+    bot.run_once(open_inbox(f"maildir:{tmp_path / 'inbox'}"))
+    (mail,) = outbox_mails(tmp_path / "out")
+    body = parsed(mail).get_content()
+    assert "drivers/dax/device.c" in body and "BUG_ON" not in body
+    policy = load_policy(policy_file(tmp_path, '[review]\nenable = ["RB0001"]\n'), tree)
+    assert "RB0001" not in policy.review.disabled
+
+
 def test_a_version_waits_for_its_missing_patch_then_is_reviewed_once(tmp_path):
     mails = series_mails(V3)
     write_maildir(tmp_path / "inbox", mails[:3])  # cover, 1/3, 2/3

@@ -16,8 +16,8 @@
     wait_minutes = 60                   # review an incomplete version after this long
     poll_seconds = 60                   # --follow: how often to look for new mail
     could_not_test = false              # answer a series that cannot be reviewed with a short note
-    [review]                            # the reviewbot.toml settings: disable, enable, ignore_paths, severity
-    disable = ["checkpatch:*"]
+    [review]                            # the reviewbot.toml settings: disable, enable, ignore_paths, severity,
+    disable = ["checkpatch:*"]          # on top of the tree's own reviewbot.toml
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewbot.config import Config, _read_toml, _severity, merge
+from reviewbot.config import Config, _read_toml, _severity, merge, tree_config
 from reviewbot.errors import InputError
 from reviewbot.model import Severity
 from reviewbot.report.email_reply import DEFAULT_FROM
@@ -96,9 +96,11 @@ def _flag(table: dict, key: str, where: str) -> bool:
     return value
 
 
-def load_policy(path: Path | None) -> Policy:
-    """The policy in ``path`` (defaults for every setting it leaves out); defaults alone for None."""
-    policy = Policy()
+def load_policy(path: Path | None, tree: str | Path | None = None) -> Policy:
+    """The policy in ``path`` (defaults for every setting it leaves out); defaults alone for None.
+    Its review settings start from what ``tree``'s own reviewbot.toml says (the maintainers'
+    disable/severity/ignore_paths count for the bot as for `review`), then its ``[review]`` table."""
+    policy = Policy(review=tree_config(tree) if tree is not None else Config())
     if path is None:
         return policy
     data = _read_toml(Path(path))

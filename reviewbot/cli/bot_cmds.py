@@ -72,7 +72,7 @@ def run(
         fail("--outbox and --send exclude each other")
     if not tree.exists():
         fail(f"--tree {tree}: no such directory")
-    policy = load_policy(config)
+    policy = load_policy(config, tree)
     if not (outbox or send or policy.quiet):
         fail("give --outbox DIR or --send smtp://HOST:PORT (or quiet = true in the config)")
     source = open_inbox(inbox)
@@ -177,7 +177,7 @@ def replay(
         if not tree_path or not Path(tree_path).exists():
             fail("give --tree PATH (the state does not name an existing tree)")
         config = config or (Path(db.get_meta("config")) if db.get_meta("config") else None)
-        text = replay_series(db, load_policy(config), tree_path, series)
+        text = replay_series(db, load_policy(config, tree_path), tree_path, series)
     finally:
         db.close()
     sys.stdout.write(text)
