@@ -92,7 +92,7 @@ def main() -> int:
     for n in (1, 2):
         start = time.perf_counter()
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)
         startup = time.perf_counter() - start
         try:
             caches = cache_copy(f"c-{n}", [f"worker-{i}" for i in range(n)])

@@ -15,9 +15,11 @@ DASK_MISSING = "--dask and --scheduler need Dask: pip install 'reviewbot[dask]' 
 def start_client(scheduler: str | None, workers: int) -> tuple[Client, LocalCluster | None]:
     if scheduler:
         return Client(scheduler, timeout="30s"), None
-    # dashboard on a free port: two runs on one machine do not fight over 8787
+    # dashboard on a free port: two runs on one machine do not fight over 8787. Worker logs only at
+    # CRITICAL: a worker heartbeating into a scheduler that is shutting down logs an ERROR with a
+    # traceback on our stderr; what matters of a worker's failures reaches the driver as exceptions.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+                           silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
 
 

@@ -153,6 +153,20 @@ def test_cli_on_a_scheduler_prints_the_dashboard(cluster, mailbox, tmp_path):
     assert report["series"] == len(list(read_results(tmp_path / "out/results.jsonl")))
 
 
+def test_cli_on_a_local_cluster_says_one_line_on_stderr_and_no_traceback(mailbox, tmp_path):
+    """--dask starts and stops its own LocalCluster: stderr holds the dask line and the progress, never
+    the workers' shutdown noise (a heartbeat into a closing scheduler logs a traceback at ERROR)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "reviewbot", "archive", f"mbox:{mailbox}", "--tree", str(MINI),
+                           "-o", str(tmp_path / "out"), "--dask", "--workers", "2", "--no-cache"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "dask: local cluster of 2 workers, dashboard http://127.0.0.1:" in proc.stderr
+    assert "Traceback" not in proc.stderr and " - ERROR - " not in proc.stderr, proc.stderr
+
+
 def test_index_on_dask_workers_stores_what_the_process_pool_stores(cluster, tmp_path):
     """Workers parse and read the blobs of a git tree themselves; the driver alone writes the cache."""
     from reviewbot.c.cache import FactsCache
