@@ -171,3 +171,33 @@ def test_a_line_wrapped_by_the_mailer_names_its_patch_file_and_hunk_and_the_rest
     first.write_text(first.read_text().replace(signoff, "", 1))
     (review,) = review_input(str(series), str(MINI), ReviewOptions(use_cache=False))
     assert [(f.rule, f.patch) for f in review.findings if f.file == "(commit message)"] == [("RB0101", 1)]
+
+
+def test_a_word_search_with_a_limit_stops_there_and_a_whole_answer_is_kept(tmp_path):
+    """grep_word(limit=N): at most N + 1 files (the caller gives up on words named more often, and git
+    need not read the rest of a commit); a search that ran to the end is the whole answer, also for a
+    later search without a limit. The same on a git revision, a directory and a patched tree."""
+    import subprocess
+
+    from reviewbot.c.tree import DirTree, GitTree, OverlayTree
+
+    repo = tmp_path / "linux"
+    for n in range(6):
+        (repo / "drivers").mkdir(parents=True, exist_ok=True)
+        (repo / f"drivers/d{n}.c").write_text(f"int d{n}(void)\n{{\n\treturn kern_path();\n}}\n")
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b.org", "GIT_COMMITTER_NAME": "A",
+           "GIT_COMMITTER_EMAIL": "a@b.org", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q", "-b", "master"], ["add", "."], ["commit", "-qm", "six drivers"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "--detach", "HEAD"], check=True, env=env)
+    (repo / "drivers/d0.c").write_text("/* a checkout that no longer matches the commit */\n")
+    for tree in (GitTree(repo, "master"), DirTree(repo)):
+        everything = [f"drivers/d{n}.c" for n in range(6)] if isinstance(tree, GitTree) else \
+            [f"drivers/d{n}.c" for n in range(1, 6)]
+        assert tree.grep_word("kern_path", limit=2) == everything[:3]
+        assert tree.grep_word("kern_path", limit=10) == everything
+        assert tree.grep_word("kern_path") == everything
+    patched = OverlayTree(GitTree(repo, "master"), {"drivers/d1.c": b"int d1;\n", "drivers/new.c": b"kern_path();\n"})
+    assert patched.grep_word("kern_path", limit=2) == ["drivers/d0.c", "drivers/d2.c", "drivers/d3.c"]
+    assert patched.grep_word("kern_path") == ["drivers/d0.c", "drivers/d2.c", "drivers/d3.c", "drivers/d4.c",
+                                              "drivers/d5.c", "drivers/new.c"]

@@ -45,7 +45,9 @@ class TreeSource(Protocol):
 
     def files(self) -> Iterator[str]: ...
 
-    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]: ...
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS, limit: int | None = None) -> list[str]:
+        """Files naming ``word``; with ``limit``, at most limit + 1 of them (more: the search stopped)."""
+        ...
 
 
 def git_blob_id(data: bytes) -> str:
@@ -94,6 +96,7 @@ class GitTree:
         self._ids: dict[str, str] | None = None
         self._cat = CatFile(self.repo_path)
         self._grep: dict[tuple, list[str]] = {}  # a revision never changes: grep each word once
+        self._grep_partial: dict[tuple, tuple[int, list[str]]] = {}  # searches stopped at N hits
         self._clean: bool | None = None
         self._one: dict[str, str | None] = {}
 
@@ -136,11 +139,45 @@ class GitTree:
     def read_blob(self, sha: str) -> bytes:
         return self._cat.read(sha)
 
-    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS, limit: int | None = None) -> list[str]:
+        """The files naming ``word`` as a whole word. With ``limit``: at most ``limit`` + 1 of them,
+        the search stopped there (a caller that gives up on a word found in more files than that
+        need not wait for git to read the rest of the tree: on a commit it inflates every blob)."""
         key = (word, tuple(pathspecs))
-        if key not in self._grep:
-            self._grep[key] = self._git_grep(word, key[1])
+        if key in self._grep:
+            return list(self._grep[key])
+        if limit is not None:
+            most, hits = self._grep_partial.get(key, (0, []))
+            if most < limit + 1:
+                most, hits = limit + 1, self._git_grep_until(word, key[1], limit + 1)
+                if len(hits) < most:  # the search ran to the end: the whole answer
+                    self._grep[key] = hits
+                    return list(hits)
+                self._grep_partial[key] = (most, hits)
+            return list(hits[:limit + 1])
+        self._grep[key] = self._git_grep(word, key[1])
         return list(self._grep[key])
+
+    def _git_grep_until(self, word: str, pathspecs: tuple[str, ...], most: int) -> list[str]:
+        proc = popen_git(self.repo_path, *self._grep_args(word, pathspecs, self._worktree_matches()),
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        prefix = self.commit + ":"
+        found: list[str] = []
+        try:
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
+                found.append(line[len(prefix):] if line.startswith(prefix) else line)
+                if len(found) >= most:
+                    break
+        finally:
+            proc.stdout.close()
+            if proc.poll() is None:
+                proc.kill()
+            returncode = proc.wait()
+        if len(found) < most and returncode not in (0, 1):
+            raise GitError(f"git grep failed for {word!r}")
+        self._prefetch_blob_ids(found)
+        return found
 
     def _worktree_matches(self, while_checking: Callable[[], None] | None = None) -> bool:
         """True when the checkout holds exactly this revision: then git grep may read the files
@@ -247,7 +284,7 @@ class DirTree:
                     continue
                 yield full.relative_to(self.root).as_posix()
 
-    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS, limit: int | None = None) -> list[str]:
         pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
         suffixes = tuple(p.lstrip("*") for p in pathspecs)
         hits = []
@@ -257,6 +294,8 @@ class DirTree:
             data = self.read(path)
             if data is not None and pattern.search(data):
                 hits.append(path)
+                if limit is not None and len(hits) > limit:
+                    break
         return hits
 
 
@@ -289,14 +328,17 @@ class OverlayTree:
             if path not in seen and data is not None:
                 yield path
 
-    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS) -> list[str]:
+    def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS, limit: int | None = None) -> list[str]:
         pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
         suffixes = tuple(p.lstrip("*") for p in pathspecs)
-        hits = [p for p in self.base.grep_word(word, pathspecs) if p not in self.changes]
+        # the changed files may drop hits of the base: ask it for as many more as there are changes
+        more = None if limit is None else limit + len(self.changes)
+        hits = [p for p in self.base.grep_word(word, pathspecs, more) if p not in self.changes]
         for path, data in self.changes.items():
             if data is not None and path.endswith(suffixes) and pattern.search(data):
                 hits.append(path)
-        return sorted(hits)
+        hits.sort()
+        return hits if limit is None else hits[:limit + 1]
 
     def with_changes(self, changes: dict[str, bytes | None]) -> OverlayTree:
         return OverlayTree(self.base, {**self.changes, **changes})

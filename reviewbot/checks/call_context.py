@@ -124,11 +124,11 @@ class CallGraph:
         if fn.is_static and fn.file.endswith(".c"):
             files = [fn.file]
         else:
-            files = [f for f in self.tree.grep_word(name) if f.endswith((".c", ".h"))]
+            files = [f for f in self.tree.grep_word(name, limit=MAX_FILES) if f.endswith((".c", ".h"))]
             if fn.file not in files:
                 files.append(fn.file)
             if len(files) > MAX_FILES:
-                ctx.open_reason = f"{name}() is named in {len(files)} files"
+                ctx.open_reason = f"{name}() is named in more than {MAX_FILES} files"
                 return [], False
         sites: list[tuple[str, FileFacts, object]] = []
         fault = False

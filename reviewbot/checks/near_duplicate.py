@@ -188,11 +188,16 @@ def _functions_of(tree, path: str, cache: FactsCache, calling: str | None = None
 def _tree_wide(tree, cache: FactsCache, facts, fn: FunctionDef, path: str, exclude: set[str]) -> list:
     """Functions anywhere in the tree that call the same distinctive callees as ``fn``: a near copy
     calls what its original calls. Long, rare names say more than kfree() or spin_lock()."""
-    callees = sorted({c.callee for c in facts.calls if c.caller == fn.name and c.callee not in exclude},
+    # an all-capitals callee is a macro (IS_BUILTIN, WARN_ON): named everywhere, it says nothing
+    callees = sorted({c.callee for c in facts.calls if c.caller == fn.name and c.callee not in exclude
+                      and not c.callee.isupper()},
                      key=lambda name: (-len(name), name))[:CALLEES_TRIED]
     out = []
     for callee in callees:
-        files = [p for p in tree.grep_word(callee) if p.endswith(".c") and p != path]
+        # the search stops once the callee is known to be too common (on a commit, git grep reads
+        # every blob of the tree: seconds each)
+        named = tree.grep_word(callee, ("*.c",), limit=MAX_CALLEE_FILES + 1)
+        files = [p for p in named if p != path]
         if len(files) > MAX_CALLEE_FILES:
             continue
         for other in files:

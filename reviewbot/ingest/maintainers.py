@@ -9,29 +9,49 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+
+
+class _Pattern:
+    """An F:/X: pattern, compiled on first use: MAINTAINERS has some 7,000 of them and a lookup
+    for a pack's sections touches a few (compiling all of them took a second per review)."""
+
+    __slots__ = ("value", "is_dir", "depth", "_regex")
+
+    def __init__(self, value: str, is_dir: bool):
+        self.value, self.is_dir, self.depth, self._regex = value, is_dir, value.count("/"), None
+
+    @property
+    def regex(self) -> re.Pattern:
+        if self._regex is None:
+            self._regex = _compiled(self.value)
+        return self._regex
+
+
+@lru_cache(maxsize=None)
+def _compiled(value: str) -> re.Pattern:
+    return re.compile("^" + re.escape(value).replace(r"\*", ".*").replace(r"\?", "."))
 
 
 @dataclass
 class Section:
     name: str
-    files: list[tuple[re.Pattern, bool, int]] = field(default_factory=list)  # regex, is_dir, depth
-    excludes: list[tuple[re.Pattern, bool, int]] = field(default_factory=list)
+    files: list[_Pattern] = field(default_factory=list)
+    excludes: list[_Pattern] = field(default_factory=list)
 
 
-def _pattern(value: str, tree: Path | None) -> tuple[re.Pattern, bool, int]:
+def _pattern(value: str, tree: Path | None) -> _Pattern:
     is_dir = value.endswith("/") or (tree is not None and "*" not in value and (tree / value).is_dir())
     if is_dir and not value.endswith("/"):
         value += "/"
-    regex = re.escape(value).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.compile("^" + regex), is_dir, value.count("/")
+    return _Pattern(value, is_dir)
 
 
-def _matches(path: str, pattern: tuple[re.Pattern, bool, int]) -> bool:
-    regex, is_dir, depth = pattern
-    if not regex.match(path):
+def _matches(path: str, pattern: _Pattern) -> bool:
+    if not pattern.regex.match(path):
         return False
-    return is_dir or path.count("/") == depth
+    return pattern.is_dir or path.count("/") == pattern.depth
 
 
 class Maintainers:
@@ -48,6 +68,12 @@ class Maintainers:
 
     @classmethod
     def parse(cls, text: str, tree: Path | None = None) -> Maintainers:
+        if tree is None:
+            return _parsed(text)  # every review of a run reads the same MAINTAINERS: parsed once
+        return cls._parse(text, tree)
+
+    @classmethod
+    def _parse(cls, text: str, tree: Path | None) -> Maintainers:
         sections: list[Section] = []
         current: Section | None = None
         for line in text.splitlines():
@@ -80,8 +106,13 @@ class Maintainers:
                 continue
             for pattern in section.files:
                 if _matches(path, pattern):
-                    depth = pattern[2] + (0 if pattern[1] else 1)
+                    depth = pattern.depth + (0 if pattern.is_dir else 1)
                     if depth > best_depth:
                         best, best_depth = section.name, depth
         self._memo[path] = best
         return best
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str) -> Maintainers:
+    return Maintainers._parse(text, None)
