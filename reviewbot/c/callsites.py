@@ -19,7 +19,8 @@ from reviewbot.c.api import ApiChange, api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts, Signature, extract
-from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, reaches, resolve, shadowed
+from reviewbot.c.kbuild import reachable as kbuild_reachable
+from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, linkage, reaches, resolve, shadowed
 from reviewbot.c.tree import TreeSource
 from reviewbot.c.values import describe, expected_arity, value_sites
 from reviewbot.model import Finding, Severity
@@ -33,7 +34,11 @@ API_CALLER = Check(
         changes is checked against what its name resolves to then: the definition moved to another file
         or renamed with its file, a compatibility macro (its parameter count, then the function it
         expands to), a static of the same name in the caller's own file; other arches' and userspace
-        programs' definitions are not the caller's. Checked: the number of arguments, whether it still
+        programs' definitions are not the caller's. The kernel's Makefiles say the rest where they
+        can (obj-y, obj-$(CONFIG_X), foo-y / foo-objs, lib-y; bool or tristate from Kconfig): a
+        global of the caller's own module wins, one in another module counts only if exported, and
+        alternatives under different CONFIG options that the build does not separate leave the call
+        "unsure" (a warning), never an error. Checked: the number of arguments, whether it still
         exists, and uses as a value against the slot's function-pointer type where the tree declares
         it. Each run of patches at which a call does not build is reported, with the patch that
         repairs it, if any.""",
@@ -77,6 +82,7 @@ class Contract:
     change: ApiChange
     patch: int
     old_static: bool = False  # the definition the patch changed was static (only its file could call it)
+    old_exported: bool = False  # the file the patch changed exported it (other modules could call it)
 
 
 @dataclass
@@ -145,7 +151,7 @@ class Checker:
         nargs = len(call.args)
         reachable = candidates(res, path)
         if not reachable:
-            if self._reached_old(contract, path):
+            if self._reached_old(contract, path, res):
                 result.problems.append(Problem(key, path, call.line, call.caller, name,
                                                f"{where} still calls {name}(), which patch {contract.patch} "
                                                f"{contract.change.detail}"))
@@ -181,26 +187,33 @@ class Checker:
         through = f" {verdict.through}" if verdict.through else ""
         return f"{where} calls {name}(){through} {verdict.why} after patch {contract.patch}"
 
-    def _reached_old(self, contract: Contract, path: str) -> bool:
-        """Whether a call in ``path`` could reach the definition the patch removed or hid."""
+    def _reached_old(self, contract: Contract, path: str, res) -> bool:
+        """Whether a call in ``path`` could reach the definition the patch removed or hid: not
+        from another module the Makefiles name when it was not exported."""
         old = contract.change
         if contract.change.kind == "made-static":
             return path != old.file
         was_static = old.before is not None and contract.old_static
         if was_static and path != old.file:
             return False
+        if kbuild_reachable(linkage(res, path, old.file), contract.old_exported or res.exported) is False:
+            return False
         return reaches(path, old.file)
 
     def _certain(self, res, path: str, facts: FileFacts, reachable: list[Target]) -> bool:
-        """The call surely reaches what it was checked against: same file, its own prototype, or a
-        header it includes declares the name."""
+        """The call surely reaches what it was checked against: same file, its own prototype, a
+        header it includes declares the name, or the Makefiles link it with the definition (its
+        own module, or both built in) where the include graph says it sees no declaration."""
         name = res.name
         if any(t.file == path for t in reachable) or any(p.sig.name == name for p in facts.prototypes):
             return True
         headers = {t.file for t in res.targets if t.in_header}
         headers |= {p for p, f in res.facts.items() if p.endswith(".h") and any(q.sig.name == name
                                                                                 for q in f.prototypes)}
-        return not headers or self.includes.sees(path, headers) is not False
+        if not headers or self.includes.sees(path, headers) is not False:
+            return True
+        defs = [t for t in reachable if t.sig is not None and not t.in_header]
+        return bool(defs) and all(kbuild_reachable(linkage(res, path, t.file), True) for t in defs)
 
     def _check_values(self, contract: Contract, res, path: str, facts: FileFacts, data: bytes,
                       result: CallCheck) -> None:
@@ -215,7 +228,8 @@ class Checker:
             where, how = _where(site.caller), describe(site)
             reachable = [t for t in candidates(res, path) if t.sig is not None]
             if not reachable:
-                if not any(t.macro is not None for t in candidates(res, path)) and self._reached_old(contract, path):
+                macro = any(t.macro is not None for t in candidates(res, path))
+                if not macro and self._reached_old(contract, path, res):
                     result.problems.append(Problem(key, path, site.line, site.caller, name,
                                                    f"{where}: {name} is {how}, but patch {contract.patch} "
                                                    f"{contract.change.detail}"))
@@ -270,7 +284,8 @@ def contracts_of_step(step: StepResult, index: int) -> list[Contract]:
                 continue
             old = before.function(api.name) if before is not None else None
             sig = api.after if api.kind in ("params", "made-static") else None
-            contracts.append(Contract(api.name, sig, api, index, bool(old and old.is_static)))
+            exported = before is not None and any(e.name == api.name for e in before.exports)
+            contracts.append(Contract(api.name, sig, api, index, bool(old and old.is_static), exported))
     return _prefer_definitions(contracts)
 
 

@@ -6,6 +6,11 @@ non-static definition, and every definition or macro in a header, that the calle
 tree can reach (arch/X/ code never reaches arch/Y/'s; kernel code never reaches the userspace
 programs in tools/, samples/, scripts/, usr/, nor they it). A function-like macro is checked by
 its parameter count, then by what its body calls (``#define foo(a, b) foo_ctx(default_ctx, a, b)``).
+
+Where the tree's Makefiles say how the caller and a definition are linked (kbuild.py), that
+decides among global definitions in .c files: one of the caller's own module or composite object
+wins; one in another unit that may be a module is reachable only if exported; the rest (built in,
+or not settled) stay candidates. Where no Makefile lists a file, the folder stands in for it.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts, Signature
+from reviewbot.c.kbuild import APART, SAME, UNKNOWN, Kbuild, kbuild_of
 from reviewbot.c.tree import TreeSource
 
 C_SUFFIXES = (".c", ".h")
@@ -59,6 +65,8 @@ class Resolution:
     targets: list[Target] = field(default_factory=list)
     facts: dict[str, FileFacts] = field(default_factory=dict)  # the files the name appears in
     texts: dict[str, bytes] = field(default_factory=dict)
+    exported: bool = False  # an EXPORT_SYMBOL*(name) somewhere in the tree's C files
+    kbuild: Kbuild | None = None  # the tree's Makefiles, when the resolution came from a tree
 
 
 def region(path: str) -> tuple[str, ...]:
@@ -104,7 +112,7 @@ def macros_named(name: str, path: str, data: bytes) -> list[Macro]:
 
 def resolve(name: str, tree: TreeSource, cache: FactsCache) -> Resolution:
     """Every definition and macro of ``name`` in ``tree`` (from the files a whole-word grep names)."""
-    res = Resolution(name)
+    res = Resolution(name, kbuild=kbuild_of(tree))
     for path in tree.grep_word(name):
         if not path.endswith(C_SUFFIXES):
             continue
@@ -114,6 +122,7 @@ def resolve(name: str, tree: TreeSource, cache: FactsCache) -> Resolution:
         res.facts[path] = facts
         data = tree.read(path) or b""
         res.texts[path] = data
+        res.exported = res.exported or any(e.name == name for e in facts.exports)
         for fn in facts.functions:
             if fn.name == name:
                 res.targets.append(Target(path, fn.line, fn.is_static, fn.sig))
@@ -124,19 +133,36 @@ def resolve(name: str, tree: TreeSource, cache: FactsCache) -> Resolution:
 
 
 def candidates(res: Resolution, caller_file: str) -> list[Target]:
-    """What a call in ``caller_file`` can reach: its own file's definitions and macros win."""
+    """What a call in ``caller_file`` can reach: its own file's definitions and macros win, then
+    those of its own module (Makefiles), then every reachable one."""
     own = [t for t in res.targets if t.file == caller_file]
     if own:
         return own
     found = [t for t in res.targets if (t.in_header or not t.static) and reaches(caller_file, t.file)]
-    linked = [t for t in found if not t.in_header]
-    if len({t.file for t in linked}) > 1:
-        # two programs or modules with a global function of the same name: the one beside the
-        # caller is the one it is linked with (a Makefile would say; the folder nearly always does)
-        near = [t for t in linked if _folder(t.file) == _folder(caller_file)]
+    files = {t.file for t in found if not t.in_header}
+    if res.kbuild is not None and files and (len(files) > 1 or not res.exported):
+        relation = {f: res.kbuild.relation(caller_file, f) for f in files}
+        same = {f for f in files if relation[f] == SAME}
+        if same:  # a global of the caller's own module: any other of that name is not linked with it
+            return [t for t in found if t.in_header or t.file in same]
+        files = {f for f in files if not (relation[f] == APART and not res.exported)}
+        found = [t for t in found if t.in_header or t.file in files]
+        if all(relation[f] != UNKNOWN for f in files):
+            return found  # the Makefiles settled it as far as they can: no folder guess
+    if len(files) > 1:
+        # two programs or modules with a global function of the same name, and no Makefile to say
+        # which the caller is linked with: the one beside the caller nearly always is
+        near = {f for f in files if _folder(f) == _folder(caller_file)}
         if near:
-            return [t for t in found if t.in_header] + near
+            return [t for t in found if t.in_header or t.file in near]
     return found
+
+
+def linkage(res: Resolution, caller_file: str, target_file: str) -> str:
+    """How ``caller_file`` is linked with ``target_file`` by the tree's Makefiles (kbuild.py)."""
+    if res.kbuild is None or not target_file.endswith(".c") or not caller_file.endswith(".c"):
+        return UNKNOWN
+    return res.kbuild.relation(caller_file, target_file)
 
 
 def _folder(path: str) -> str:
