@@ -13,16 +13,17 @@ the function cannot be checked by counting arguments and are reported as such.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reviewbot.c.api import ApiChange, api_changes
 from reviewbot.c.apply import StepResult
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts, Signature, extract
 from reviewbot.c.kbuild import reachable as kbuild_reachable
+from reviewbot.c.members import member_stores, member_type
 from reviewbot.c.resolve import Includes, Target, accepts, candidates, expected, linkage, reaches, resolve, shadowed
 from reviewbot.c.tree import TreeSource
-from reviewbot.c.values import describe, expected_arity, value_sites
+from reviewbot.c.values import FnType, describe, expected_type, mismatch, value_sites
 from reviewbot.model import Finding, Severity
 from reviewbot.registry import Check
 
@@ -39,9 +40,10 @@ API_CALLER = Check(
         global of the caller's own module wins, one in another module counts only if exported, and
         alternatives under different CONFIG options that the build does not separate leave the call
         "unsure" (a warning), never an error. Checked: the number of arguments, whether it still
-        exists, and uses as a value against the slot's function-pointer type where the tree declares
-        it. Each run of patches at which a call does not build is reported, with the patch that
-        repairs it, if any.""",
+        exists, and uses as a value (an argument, a struct member: ".fault = f", "ops->fault = f")
+        against the parameter's or member's function-pointer type where the tree declares it (the
+        parameter count, and each parameter's type where both are plain C types). Each run of
+        patches at which a call does not build is reported, with the patch that repairs it, if any.""",
     why="""Every caller of a changed function must follow in the same patch, or the series does not build
         at every step and git bisect stops there; a caller never updated breaks the build for good.""",
     example="""
@@ -58,9 +60,11 @@ API_CALLER = Check(
 API_UNCHECKED = Check(
     id="RB-API-UNCHECKED", severity=Severity.INFO, scope="tree-wide, after every patch",
     title="Uses of a changed function that cannot be checked by counting arguments (ops tables, macros).",
-    what="""Lists the uses of a function the series changes that are not plain calls: stored in an ops
-        table or a function pointer, or called through a macro (info); and, as warnings, calls that
-        reviewbot cannot tie for sure to the changed function.""",
+    what="""Lists the uses of a function the series changes that are not plain calls and whose type
+        reviewbot cannot check: stored in a member or passed for a parameter whose type the tree does
+        not settle, or called through a macro (info); and, as warnings, calls and uses that reviewbot
+        cannot tie for sure to the changed function (another definition, under another CONFIG option
+        or in a file no Makefile places, would take them).""",
     why="""A changed signature breaks these too, but only the compiler's type check sees it: a reviewer
         checks them by hand.""",
     example="""
@@ -132,11 +136,8 @@ class Checker:
                 self._check_call(contract, res, path, facts, call, key, result)
             self._check_prototypes(contract, res, path, facts, result)
             self._check_values(contract, res, path, facts, data, result)
-            for use in facts.values:
-                if use.function == name:
-                    result.unchecked.append(Problem((path, None, name, "value", use.field), path, use.line, None,
-                                                    name, f"{name} is stored in .{use.field}: its type must match "
-                                                          f"the member's, which reviewbot does not check"))
+            if any(use.function == name for use in facts.values):
+                self._check_members(contract, res, path, data, result)
             for m in define.finditer(data):
                 if m.group(1).decode() == name:
                     continue  # the name's own macro: calls are checked through it
@@ -234,18 +235,54 @@ class Checker:
                                                    f"{where}: {name} is {how}, but patch {contract.patch} "
                                                    f"{contract.change.detail}"))
                 continue
-            target = next((t for t in reachable if t.file == contract.change.file), reachable[0])
-            want, ptype = expected_arity(site, self.tree, self.cache)
+            want, ptype = expected_type(site, self.tree, self.cache)
             if want is None:
                 result.unchecked.append(Problem(key, path, site.line, site.caller, name,
                                                 f"{where}: {name} is {how}: its type must match the "
                                                 f"{'parameter' if site.use == 'argument' else 'target'}'s, "
                                                 f"which reviewbot cannot check"))
-            elif not target.sig.variadic and want != target.sig.arity:
-                result.problems.append(Problem(
-                    key, path, site.line, site.caller, name,
-                    f"{where}: {name} is {how}, whose type {ptype} takes {want} parameters; after patch "
-                    f"{contract.patch} {name}() takes {target.sig.arity} ({target.sig.render()})"))
+                continue
+            self._check_fit(contract, reachable, want, Problem(key, path, site.line, site.caller, name,
+                                                               f"{where}: {name} is {how}, whose type {ptype}"), result)
+
+    def _check_members(self, contract: Contract, res, path: str, data: bytes, result: CallCheck) -> None:
+        """A function stored in a struct member (".fault = f", "ops->fault = f") must fit the
+        member's declared function-pointer type, where the tree declares it."""
+        name = contract.name
+        reachable = [t for t in candidates(res, path) if t.sig is not None]
+        seen: dict[str, int] = {}
+        for store in member_stores(name, path, data, self.tree):
+            n = seen[store.field] = seen.get(store.field, -1) + 1
+            key = (path, None, name, "value", store.field, n)
+            member = member_type(store.struct, store.field, path, self.tree) if store.struct else None
+            if member is None or member.fn is None or not reachable:
+                result.unchecked.append(Problem(key, path, store.line, None, name,
+                                                f"{name} is stored in .{store.field}: its type must match "
+                                                f"the member's, which reviewbot cannot check"))
+                continue
+            self._check_fit(contract, reachable, member.fn, Problem(
+                key, path, store.line, None, name,
+                f"{name} is stored in .{store.field} of struct {store.struct}, whose type ({member.fn.text})"), result)
+
+    @staticmethod
+    def _check_fit(contract: Contract, reachable: list[Target], slot: FnType, site: Problem,
+                   result: CallCheck) -> None:
+        """A function used as a value of type ``slot``: an error when no definition it can reach
+        fits; unsure when the changed one does not but another (another config's) does."""
+        name = contract.name
+        fits = [(t, mismatch(slot, t.sig)) for t in reachable]
+        considered = [(t, why) for t, why in fits if t.file == contract.change.file] or fits
+        if any(why is None for _, why in considered):
+            return
+        target, why = considered[0]
+        text = (f"{site.text} {why}; after patch {contract.patch} {name}() takes {expected(target.sig)} "
+                f"({target.sig.render()})")
+        other = next((t for t, w in fits if w is None), None)
+        if other is None:
+            result.problems.append(replace(site, text=text))
+        else:
+            result.unsure.append(replace(site, text=f"unsure: {text}, but it fits {other.describe()}; which one "
+                                                    f"this file is built with is not settled"))
 
     def _check_prototypes(self, contract: Contract, res, path: str, facts: FileFacts, result: CallCheck) -> None:
         name = contract.name

@@ -131,6 +131,20 @@ def parse(source: bytes, blank: bool = True) -> Tree:
     return _parser().parse(blank_annotations(source) if blank else source)
 
 
+_RECENT: dict[bytes, Tree] = {}
+
+
+def parse_shared(source: bytes) -> Tree:
+    """``parse(source)``, kept for the next few questions about the same file (a call-site check
+    asks for its value uses and its member stores one after the other). Do not edit the tree."""
+    found = _RECENT.get(source)
+    if found is None:
+        if len(_RECENT) >= 8:
+            _RECENT.pop(next(iter(_RECENT)))
+        found = _RECENT[source] = parse(source)
+    return found
+
+
 @cache
 def query(name: str) -> Query:
     """The query in queries/<name>.scm."""

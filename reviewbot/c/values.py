@@ -1,6 +1,7 @@
 """Uses of a function as a value: passed as an argument, assigned, returned. Where the parameter it
 is passed for has a function-pointer type the tree declares (``get_block_t``, ``int (*)(...)``),
-the function's parameter count is checked against it.
+the function's parameter count is checked against it, and each parameter's type where both are
+plain C types (``struct inode *`` against ``struct inode *``; typedefs are not compared).
 
 Not in the parse cache: the files are parsed on demand, and only those whose text shows the name
 somewhere other than before "(" (most files that mention a function only call it).
@@ -12,9 +13,9 @@ import re
 from dataclasses import dataclass
 
 from reviewbot.c.cache import FactsCache
-from reviewbot.c.extract import EXPORT_MACRO, FileFacts
-from reviewbot.c.parse import matches, parse, text
-from reviewbot.c.resolve import candidates, resolve, shadowed, split_args
+from reviewbot.c.extract import EXPORT_MACRO, FileFacts, Param, Signature, _params
+from reviewbot.c.parse import matches, parse, parse_shared, text
+from reviewbot.c.resolve import candidates, resolve, shadowed
 from reviewbot.c.tree import TreeSource
 
 
@@ -56,7 +57,7 @@ def value_sites(name: str, path: str, data: bytes, facts: FileFacts) -> list[Val
 
 
 def _value_sites(name: str, path: str, data: bytes, facts: FileFacts) -> list[ValueSite]:
-    root = parse(data).root_node
+    root = parse_shared(data).root_node
     out: list[ValueSite] = []
     for captures in matches("values", root):
         for use, nodes in captures.items():
@@ -87,34 +88,112 @@ def _value_sites(name: str, path: str, data: bytes, facts: FileFacts) -> list[Va
 _TYPEDEF = r"typedef\s+[^;{{}}]*?\(\s*\*?\s*{name}\s*\)\s*\(([^;]*?)\)\s*;"
 
 
-def _count_params(inside: str) -> int | None:
-    inside = " ".join(inside.split())
-    if inside in ("", "void"):
-        return 0
-    params = split_args(inside)
-    return None if any(p.strip() == "..." for p in params) else len(params)
+@dataclass
+class FnType:
+    """A function-pointer type the tree declares: its parameters, and how it reads."""
+
+    params: list[Param]
+    variadic: bool
+    text: str
 
 
-def pointer_arity(type_text: str, tree: TreeSource, cache: FactsCache) -> int | None:
-    """How many parameters a function-pointer type takes: "int (*)(struct inode *, int)" or a
-    typedef of the tree ("get_block_t *"); None when the type is not one the tree settles."""
+def params_of(inside: str) -> tuple[list[Param], bool] | None:
+    """The parameters of a parameter list's inside ("struct inode *, sector_t iblock"), parsed
+    as C; None when it does not parse as one."""
+    source = f"void __rb_type({inside});".encode()
+    root = parse(source).root_node
+    if root.has_error:
+        return None
+    decl = root.named_children[0] if root.named_children else None
+    fn = decl.child_by_field_name("declarator") if decl is not None else None
+    if fn is None or fn.type != "function_declarator":
+        return None
+    return _params(fn.child_by_field_name("parameters"), source)
+
+
+def pointer_type(type_text: str, tree: TreeSource) -> FnType | None:
+    """The function type of "int (*)(struct inode *, int)" or of a typedef of the tree
+    ("get_block_t *", "filldir_t"); None when the type is not one the tree settles."""
     m = re.search(r"\(\s*\*\s*\w*\s*\)\s*\((.*)\)\s*$", type_text)
     if m:
-        return _count_params(m.group(1))
+        parsed = params_of(m.group(1))
+        return FnType(*parsed, " ".join(type_text.split())) if parsed else None
     words = [w for w in re.findall(r"\w+", type_text) if w not in ("const", "struct", "volatile")]
     if len(words) != 1:
         return None
-    typedef = re.compile(_TYPEDEF.format(name=re.escape(words[0])), re.DOTALL)
-    for path in tree.grep_word(words[0]):
-        data = (tree.read(path) or b"").decode("utf-8", "replace")
-        found = typedef.search(data)
-        if found:
-            return _count_params(found.group(1))
+    return typedef_type(words[0], tree)
+
+
+_TYPEDEFS: dict[tuple, FnType | None] = {}
+
+
+def typedef_type(name: str, tree: TreeSource) -> FnType | None:
+    """The function type a typedef of the tree names, when its files agree on one."""
+    typedef = re.compile(_TYPEDEF.format(name=re.escape(name)), re.DOTALL)
+    hits = tree.grep_word(name)
+    key = (name, tuple((p, tree.blob_id(p)) for p in hits))
+    if key not in _TYPEDEFS:
+        found: list[FnType] = []
+        for path in hits:
+            data = (tree.read(path) or b"").decode("utf-8", "replace")
+            for m in typedef.finditer(data):
+                parsed = params_of(m.group(1))
+                if parsed is None:
+                    return None
+                found.append(FnType(*parsed, " ".join(m.group(0).split())))
+        agreed = {(len(f.params), f.variadic) for f in found}
+        if len(_TYPEDEFS) >= _MEMO_SIZE:
+            _TYPEDEFS.pop(next(iter(_TYPEDEFS)))
+        _TYPEDEFS[key] = found[0] if len(agreed) == 1 else None
+    return _TYPEDEFS[key]
+
+
+_BUILTIN_WORDS = {"void", "char", "short", "int", "long", "signed", "unsigned", "float", "double", "bool", "_Bool",
+                  "const", "volatile", "struct", "union", "enum"}
+
+
+def plain(type_text: str) -> tuple | None:
+    """A C type made only of C's own words and struct/union/enum tags ("const struct page *",
+    "unsigned long"), in a form where equal types compare equal; None for anything else (a
+    typedef such as sector_t may be the same type as u64: not compared)."""
+    text = type_text.replace("_Bool", "bool")
+    if not re.fullmatch(r"[\w\s*]+", text):
+        return None
+    segments = []
+    for segment in text.split("*"):
+        words = segment.split()
+        tagged = set()
+        for i, w in enumerate(words):
+            if w in ("struct", "union", "enum"):
+                if i + 1 >= len(words):
+                    return None
+                tagged.add(i + 1)
+            elif w not in _BUILTIN_WORDS and i not in tagged:
+                return None
+        if "int" in words and any(w in words for w in ("short", "long", "unsigned", "signed")):
+            words = [w for w in words if w != "int"]
+        if "signed" in words and "char" not in words:
+            words = [w for w in words if w != "signed"] or ["int"]
+        segments.append(tuple(sorted(words)))
+    return tuple(segments)
+
+
+def mismatch(fn: FnType, sig: Signature) -> str | None:
+    """Why a function with ``sig`` does not fit a slot of type ``fn``: its parameter count, or a
+    parameter whose type differs where both are plain C types; None when it fits or cannot be told."""
+    if fn.variadic or sig.variadic:
+        return None
+    if len(fn.params) != sig.arity:
+        return f"takes {len(fn.params)} parameter{'' if len(fn.params) == 1 else 's'}"
+    for i, (want, have) in enumerate(zip(fn.params, sig.params), 1):
+        a, b = plain(want.type), plain(have.type)
+        if a is not None and b is not None and a != b:
+            return f"takes {want.type} as parameter {i}, not {have.type}"
     return None
 
 
-def expected_arity(site: ValueSite, tree: TreeSource, cache: FactsCache) -> tuple[int | None, str]:
-    """The parameter count the slot ``site`` fills expects, and the type that says so."""
+def expected_type(site: ValueSite, tree: TreeSource, cache: FactsCache) -> tuple[FnType | None, str]:
+    """The function type the slot ``site`` fills expects, and the type as the callee declares it."""
     if site.use != "argument" or not site.callee or not site.callee.isidentifier():
         return None, ""
     res = resolve(site.callee, tree, cache)
@@ -125,7 +204,7 @@ def expected_arity(site: ValueSite, tree: TreeSource, cache: FactsCache) -> tupl
     if len(types) != 1:
         return None, ""
     (ptype,) = types
-    return pointer_arity(ptype, tree, cache), ptype
+    return pointer_type(ptype, tree), ptype
 
 
 def describe(site: ValueSite) -> str:
