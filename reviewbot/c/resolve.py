@@ -226,6 +226,8 @@ def macro_expansion(macro: Macro, nargs: int) -> tuple[str, int] | None:
 
 
 _NOT_DECLARING = {"return", "case", "goto", "else", "sizeof", "typeof", "do"}
+# prose is not a declaration: "after init_db, which clears..." in a comment declares no init_db
+_COMMENT_OR_STRING = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL)
 
 
 def shadowed(facts: FileFacts, data: bytes, caller: str | None, name: str, line: int) -> bool:
@@ -238,7 +240,7 @@ def shadowed(facts: FileFacts, data: bytes, caller: str | None, name: str, line:
         return False
     if any(p.name == name for p in fn.sig.params):
         return True
-    body = data[fn.body_start:fn.body_end].decode("utf-8", "replace")
+    body = _COMMENT_OR_STRING.sub(" ", data[fn.body_start:fn.body_end].decode("utf-8", "replace"))
     word = re.escape(name)
     if re.search(r"\(\s*\*\s*" + word + r"\s*\)\s*\(", body):  # "int (*foo)(int);"
         return True
