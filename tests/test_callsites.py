@@ -177,3 +177,41 @@ def test_callers_finds_the_nine_uses_of_ext2_get_block_as_a_value_that_git_grep_
         ("fs/ext2/inode.c", 936, "blockdev_direct_IO", 4), ("fs/ext2/inode.c", 945, "mpage_writepages", 3),
         ("fs/ext2/inode.c", 1282, "block_truncate_page", 3)]
     assert [(c["file"], c["line"]) for c in report["calls"]] == [("fs/ext2/super.c", 1508), ("fs/ext2/super.c", 1546)]
+
+
+def test_a_function_moved_with_its_declaration_breaks_a_caller_that_does_not_include_the_new_header(tmp_path):
+    """btrfs-progs 3c555beabfaa moved btrfs_make_root_dir() from mkfs/common.[ch] to
+    common/root-tree-utils.[ch] and added the #include to each caller: a caller left out still passes
+    the right arguments, but sees no declaration any more (gcc: implicit declaration)."""
+    repo = tmp_path / "progs"
+    files = {
+        "mkfs/common.h": "int btrfs_make_root_dir(struct btrfs_trans_handle *trans, struct btrfs_root *root,\n"
+                         "\t\t\tu64 objectid);\nint make_btrfs(int fd);\n",
+        "mkfs/common.c": '#include "mkfs/common.h"\n\nint btrfs_make_root_dir(struct btrfs_trans_handle *trans,\n'
+                         "\t\t\tstruct btrfs_root *root, u64 objectid)\n{\n\treturn 0;\n}\n\n"
+                         "int make_btrfs(int fd)\n{\n\treturn fd;\n}\n",
+        "mkfs/main.c": '#include <stdio.h>\n#include "mkfs/common.h"\n\nint mkfs_main(void)\n{\n'
+                       "\treturn btrfs_make_root_dir(NULL, NULL, 256);\n}\n",
+        "convert/main.c": '#include <stdio.h>\n#include "mkfs/common.h"\n\nstatic int convert_subvol(void)\n{\n'
+                          "\treturn btrfs_make_root_dir(NULL, NULL, 256);\n}\n",
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
+           "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q", "-b", "master"], ["add", "."], ["commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+    (repo / "mkfs/common.h").write_text("int make_btrfs(int fd);\n")
+    (repo / "mkfs/common.c").write_text('#include "mkfs/common.h"\n\nint make_btrfs(int fd)\n{\n\treturn fd;\n}\n')
+    (repo / "common").mkdir()
+    (repo / "common/root-tree-utils.h").write_text(files["mkfs/common.h"].split("int make_btrfs")[0])
+    (repo / "common/root-tree-utils.c").write_text(
+        '#include "common/root-tree-utils.h"\n\n' + files["mkfs/common.c"].split("\n\n")[1] + "\n")
+    (repo / "mkfs/main.c").write_text(files["mkfs/main.c"].replace('#include "mkfs/common.h"',
+                                                                   '#include "common/root-tree-utils.h"'))
+    _commit(repo, "btrfs-progs: move btrfs_make_root_dir() to common/root-tree-utils.c", tmp_path)
+    (review,) = review_input("HEAD~1..HEAD", str(repo), NO_CACHE)
+    got = [(f.rule, f.file, f.line) for f in review.findings if f.rule.startswith("RB-API")]
+    assert got == [("RB-API-CALLER", "convert/main.c", 6)], [f.message for f in review.findings]
+    assert "includes no header that declares it" in review.findings[0].message

@@ -167,6 +167,12 @@ class Checker:
                                              f"unsure: {where} calls {name}() {bad.why} after patch {contract.patch}, "
                                              f"but it matches {ok.target.describe() if ok.target else 'another'}; "
                                              f"which one this file is built with is not settled"))
+            elif contract.change.kind == "removed" and self._declaration_lost(res, path, facts, reachable):
+                ok = next(v for v in verdicts if v.ok)
+                result.problems.append(Problem(key, path, call.line, call.caller, name,
+                                               f"{where} calls {name}(), which patch {contract.patch} moved to "
+                                               f"{ok.target.file}:{ok.target.line}; {path} includes no header "
+                                               f"that declares it"))
             return
         bad = changed[0] if changed else verdicts[0]
         text = self._mismatch_text(contract, where, nargs, bad)
@@ -215,6 +221,20 @@ class Checker:
             return True
         defs = [t for t in reachable if t.sig is not None and not t.in_header]
         return bool(defs) and all(kbuild_reachable(linkage(res, path, t.file), True) for t in defs)
+
+    def _declaration_lost(self, res, path: str, facts: FileFacts, reachable: list[Target]) -> bool:
+        """A function moved to another file whose declaration moved to a header ``path`` does not
+        include (the caller's update added the #include): gcc stops at the implicit declaration.
+        Only where the include graph settles it (a search cut short, or a header missing from an
+        excerpt of the tree, says nothing)."""
+        name = res.name
+        if any(t.file == path or t.macro is not None for t in reachable) or \
+                any(p.sig.name == name for p in facts.prototypes):
+            return False
+        headers = {t.file for t in res.targets if t.in_header}
+        headers |= {p for p, f in res.facts.items() if p.endswith(".h") and any(q.sig.name == name
+                                                                                for q in f.prototypes)}
+        return bool(headers) and self.includes.sees(path, headers) is False
 
     def _check_values(self, contract: Contract, res, path: str, facts: FileFacts, data: bytes,
                       result: CallCheck) -> None:
