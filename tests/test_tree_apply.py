@@ -201,3 +201,69 @@ def test_a_word_search_with_a_limit_stops_there_and_a_whole_answer_is_kept(tmp_p
     assert patched.grep_word("kern_path", limit=2) == ["drivers/d0.c", "drivers/d2.c", "drivers/d3.c"]
     assert patched.grep_word("kern_path") == ["drivers/d0.c", "drivers/d2.c", "drivers/d3.c", "drivers/d4.c",
                                               "drivers/d5.c", "drivers/new.c"]
+
+
+def _object_grep(repo, rev: str, word: str) -> list[str]:
+    import subprocess
+
+    out = subprocess.run(["git", "-C", str(repo), "grep", "-l", "-w", "-F", "-I", "-e", word, rev, "--", "*.c", "*.h"],
+                         capture_output=True, text=True).stdout
+    return sorted(line.split(":", 1)[1] for line in out.splitlines())
+
+
+def test_a_word_search_of_another_revision_reads_the_checkout_and_the_blobs_that_differ(tmp_path):
+    """A review at a base that is not checked out: the checkout is searched and corrected by the
+    revision's own blobs where the two differ (changed, deleted, added, staged, untracked files, a
+    binary): the same files as git grep on the revision, which inflates every blob."""
+    import subprocess
+
+    from reviewbot.c.tree import GitTree
+
+    repo = tmp_path / "linux"
+    (repo / "mm").mkdir(parents=True)
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b.org", "GIT_COMMITTER_NAME": "A",
+           "GIT_COMMITTER_EMAIL": "a@b.org", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+    for name in ("a", "b", "c", "d", "e"):
+        (repo / f"mm/{name}.c").write_text(f"void {name}(void)\n{{\n\tvm_insert_page();\n}}\n")
+    (repo / "mm/blob.c").write_bytes(b"vm_insert_page\0binary\n")
+    git("init", "-q", "-b", "master")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    git("tag", "base")
+    (repo / "mm/a.c").write_text("void a(void) { }\n")  # the call gone in the next commit
+    (repo / "mm/f.c").write_text("void f(void) { vm_insert_page(); }\n")  # added
+    git("rm", "-q", "mm/b.c")
+    git("add", ".")
+    git("commit", "-qm", "next")
+    (repo / "mm/c.c").write_text("/* changed, not staged */\n")
+    (repo / "mm/d.c").unlink()  # deleted, not staged
+    (repo / "mm/g.c").write_text("void g(void) { vm_insert_page(); }\n")  # untracked
+    (repo / "mm/e.c").write_text("void e(void) { }\n")
+    git("add", "mm/e.c")  # staged
+    tree = GitTree(repo, "base")
+    assert tree._checkout_delta() == {"mm/a.c", "mm/b.c", "mm/c.c", "mm/d.c", "mm/e.c", "mm/f.c"}
+    assert tree.grep_word("vm_insert_page") == _object_grep(repo, "base", "vm_insert_page") == [
+        "mm/a.c", "mm/b.c", "mm/c.c", "mm/d.c", "mm/e.c"]
+    assert GitTree(repo, "base").grep_word("vm_insert_page", limit=2) == ["mm/a.c", "mm/b.c", "mm/c.c"]
+    assert GitTree(repo, "master").grep_word("vm_insert_page") == _object_grep(repo, "master", "vm_insert_page")
+
+
+@pytest.mark.skipif(not LINUX.is_dir(), reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
+def test_a_word_search_of_noise_base_on_the_linux_checkout_equals_git_grep_of_the_revision():
+    """The checkout holds 6.1 (tag base); noise-base reverts Debian's patches: 130 commits apart."""
+    import subprocess
+
+    from reviewbot.c.tree import GitTree
+
+    if subprocess.run(["git", "-C", str(LINUX), "rev-parse", "-q", "--verify", "noise-base"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("noise-base not made (../shared/tools/make-noise-base.sh)")
+    tree = GitTree(LINUX, "noise-base")
+    assert tree._checkout_delta() is not None
+    # net/ipv4/ah4.c and net/ipv6/ah6.c call it at base, not at noise-base (a Debian revert)
+    found = tree.grep_word("crypto_ahash_alignmask")
+    assert found == _object_grep(LINUX, "noise-base", "crypto_ahash_alignmask") != []
+    assert "net/ipv4/ah4.c" not in found and "crypto/ahash.c" in found

@@ -16,6 +16,7 @@ import difflib
 import posixpath
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -69,8 +70,7 @@ class Token:
 
 def body_tokens(source: bytes, fn: FunctionDef) -> list[Token]:
     """Leaf tokens of a function body, each with the call it sits in (for describing differences)."""
-    blanked = blank_annotations(source)
-    root = parse(blanked, blank=False).root_node
+    blanked, root = _parsed(source)
     body = root.descendant_for_byte_range(fn.body_start, fn.body_end - 1)
     while body is not None and not (body.start_byte == fn.body_start and body.type == "compound_statement"):
         body = body.parent
@@ -79,6 +79,14 @@ def body_tokens(source: bytes, fn: FunctionDef) -> list[Token]:
     tokens: list[Token] = []
     _walk(body, blanked, tokens, None)
     return tokens
+
+
+@lru_cache(maxsize=32)
+def _parsed(source: bytes) -> tuple[bytes, Node]:
+    """A file's blanked text and syntax tree: the functions of one file are compared one by one, and
+    parsing the file again for each was most of a review's time."""
+    blanked = blank_annotations(source)
+    return blanked, parse(blanked, blank=False).root_node  # a node keeps its tree alive
 
 
 def _walk(node: Node, source: bytes, out: list[Token], callee: str | None) -> None:
