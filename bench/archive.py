@@ -14,7 +14,6 @@ its own copy), so the runs do the same work; the figures are the review loop onl
 from __future__ import annotations
 
 import argparse
-import logging
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from bench.linux_tree import default_path  # noqa: E402
 from reviewbot.archive.runner import Progress, run_archive  # noqa: E402
 from reviewbot.archive.sources import load_items  # noqa: E402
 from reviewbot.archive.task import build_context  # noqa: E402
+from reviewbot.cluster import local_cluster  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "fixtures/series"
 
@@ -65,8 +65,6 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N Debian patches")
     ap.add_argument("--base", default="noise-base")
     args = ap.parse_args()
-    from distributed import LocalCluster
-
     work = Path(tempfile.mkdtemp(prefix="rb-bench-archive-"))
     mail = _mail_dir(Path(args.series), args.limit, work / "input")
     items = load_items(str(mail), args.linux)
@@ -91,8 +89,7 @@ def main() -> int:
     times = {}
     for n in (1, 2):
         start = time.perf_counter()
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.CRITICAL)
+        cluster = local_cluster(n)  # as `archive --dask` starts it
         startup = time.perf_counter() - start
         try:
             caches = cache_copy(f"c-{n}", [f"worker-{i}" for i in range(n)])

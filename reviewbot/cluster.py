@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import resource
 
+import dask
 from distributed import Client, LocalCluster
 
 DASK_MISSING = "--dask and --scheduler need Dask: pip install 'reviewbot[dask]' (dask and distributed)"
@@ -15,12 +16,22 @@ DASK_MISSING = "--dask and --scheduler need Dask: pip install 'reviewbot[dask]' 
 def start_client(scheduler: str | None, workers: int) -> tuple[Client, LocalCluster | None]:
     if scheduler:
         return Client(scheduler, timeout="30s"), None
-    # dashboard on a free port: two runs on one machine do not fight over 8787. Worker logs only at
-    # CRITICAL: a worker heartbeating into a scheduler that is shutting down logs an ERROR with a
-    # traceback on our stderr; what matters of a worker's failures reaches the driver as exceptions.
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.CRITICAL)
+    cluster = local_cluster(workers)
     return Client(cluster), cluster
+
+
+def local_cluster(workers: int) -> LocalCluster:
+    """``workers`` processes of one thread each. The dashboard is on a free port: two runs on one
+    machine do not fight over 8787. Worker logs only at CRITICAL: a worker heartbeating into a
+    scheduler that is shutting down logs an ERROR with a traceback on our stderr; what matters of a
+    worker's failures reaches the driver as exceptions. The workers skip Dask's sampling profiler
+    (a stack walk every 10 ms) and GIL monitor (every 1 ms): with a core per worker they take it
+    from the reviews, and nobody reads those dashboard pages during a run. An existing cluster
+    (--scheduler) keeps its own settings."""
+    with dask.config.set({"distributed.worker.profile.enabled": False,
+                          "distributed.admin.system-monitor.gil.enabled": False}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                            silence_logs=logging.CRITICAL)
 
 
 def describe(scheduler: str | None, workers: int, client: Client) -> str:
