@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -22,6 +23,8 @@ C_PATHSPECS = ("*.c", "*.h")
 # Past this many paths differing between the checkout and a revision, searching the revision
 # itself is as quick as correcting a search of the checkout.
 MAX_CHECKOUT_DELTA = 2000
+DELTA_SECONDS = 300.0
+_DELTAS: dict[tuple[str, str], tuple[tuple, frozenset[str] | bool, float]] = {}
 # `git hash-object -t tree /dev/null` in SHA-1 and SHA-256 repositories
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
@@ -102,7 +105,7 @@ class GitTree:
         self._grep: dict[tuple, list[str]] = {}  # a revision never changes: grep each word once
         self._grep_partial: dict[tuple, tuple[int, list[str]]] = {}  # searches stopped at N hits
         self._clean: bool | None = None
-        self._delta: set[str] | bool | None = None  # _checkout_delta: None unknown, False unusable
+        self._delta: frozenset[str] | bool | None = None  # _checkout_delta: None unknown, False unusable
         self._one: dict[str, str | None] = {}
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
@@ -204,22 +207,46 @@ class GitTree:
             self._clean = clean
         return self._clean
 
-    def _checkout_delta(self) -> set[str] | None:
+    def _checkout_delta(self) -> frozenset[str] | None:
         """The paths where the checkout differs from this revision (local changes included), when
         there is a checkout and they are few enough that searching it and reading those few blobs
         beats searching the revision: git grep on a revision inflates every blob (3 s for Linux),
         on the checkout it reads files the page cache holds. None: search the revision."""
         if self._delta is None:
             self._delta = False
-            bare = run_git(self.repo_path, "rev-parse", "--is-bare-repository", check=False, text=True)
-            if bare.returncode == 0 and bare.stdout.strip() == "false":
-                # plumbing: compares with the index's stat data, never refreshes or writes the index
-                proc = run_git(self.repo_path, "diff-index", "--name-only", "-z", "--no-renames", self.commit, "--",
-                               check=False)
-                names = proc.stdout.decode("utf-8", "surrogateescape").split("\0") if proc.returncode == 0 else None
-                if names is not None and len(names) <= MAX_CHECKOUT_DELTA:
-                    self._delta = {n for n in names if n}
+            stamp = self._checkout_stamp()
+            if stamp is not None:
+                # the reviews of one run share the delta (it stats every file of the checkout); a
+                # changed HEAD or index, or a few minutes, and it is computed again
+                key = (self.repo_path, self.commit)
+                known = _DELTAS.get(key)
+                if known is not None and known[0] == stamp and time.monotonic() - known[2] < DELTA_SECONDS:
+                    self._delta = known[1]
+                else:
+                    # plumbing: compares with the index's stat data, never refreshes or writes the index
+                    proc = run_git(self.repo_path, "diff-index", "--name-only", "-z", "--no-renames", self.commit,
+                                   "--", check=False)
+                    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0") \
+                        if proc.returncode == 0 else None
+                    if names is not None and len(names) <= MAX_CHECKOUT_DELTA:
+                        self._delta = frozenset(n for n in names if n)
+                    _DELTAS[key] = (stamp, self._delta, time.monotonic())
         return self._delta if self._delta is not False else None
+
+    def _checkout_stamp(self) -> tuple | None:
+        """What says the checkout is as it was: HEAD and the index file's size and time (None: no
+        checkout)."""
+        proc = run_git(self.repo_path, "rev-parse", "--is-bare-repository", "--git-path", "index", "HEAD",
+                       check=False, text=True)
+        lines = proc.stdout.split("\n")
+        if proc.returncode != 0 or len(lines) < 3 or lines[0] != "false":
+            return None
+        index = Path(lines[1]) if Path(lines[1]).is_absolute() else Path(self.repo_path) / lines[1]
+        try:
+            st = index.stat()
+        except OSError:
+            return None
+        return lines[2], st.st_mtime_ns, st.st_size
 
     def _grep_checkout_corrected(self, word: str, pathspecs: tuple[str, ...]) -> list[str]:
         """What git grep on the revision finds, from a search of the checkout: its hits outside the
