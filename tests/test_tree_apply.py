@@ -249,6 +249,11 @@ def test_a_word_search_of_another_revision_reads_the_checkout_and_the_blobs_that
         "mm/a.c", "mm/b.c", "mm/c.c", "mm/d.c", "mm/e.c"]
     assert GitTree(repo, "base").grep_word("vm_insert_page", limit=2) == ["mm/a.c", "mm/b.c", "mm/c.c"]
     assert GitTree(repo, "master").grep_word("vm_insert_page") == _object_grep(repo, "master", "vm_insert_page")
+    # the delta is shared by the reviews of a run only while HEAD and the index stay as they were
+    (repo / "mm/f.c").write_text("void f(void) { }\n")
+    git("add", "mm/f.c")
+    assert GitTree(repo, "master")._checkout_delta() == {"mm/c.c", "mm/d.c", "mm/e.c", "mm/f.c"}
+    assert GitTree(repo, "master").grep_word("vm_insert_page") == _object_grep(repo, "master", "vm_insert_page")
 
 
 @pytest.mark.skipif(not LINUX.is_dir(), reason="Linux 6.1 tree not set up (bench/linux_tree.py)")
