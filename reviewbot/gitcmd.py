@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from reviewbot.errors import GitError
@@ -111,9 +112,25 @@ def _driver_overrides(repo: str | Path | None) -> tuple[tuple[str, str], ...]:
     return _per_repo[key]
 
 
+_threads: list[tuple[str, str]] = []  # set by one_thread_each(): grep.threads for every git started
+
+
+@contextmanager
+def one_thread_each():
+    """Inside, every git runs on one thread (``grep.threads=1``): for work that is parallel across
+    reviews (`archive`, sequentially or on Dask workers of one thread each), where git's own threads
+    would take the cores of the other workers. A search of the Linux checkout costs about as much
+    either way; the throughput of two workers on two cores goes from 1.5x to 1.7x one worker's."""
+    _threads.append(("grep.threads", "1"))
+    try:
+        yield
+    finally:
+        _threads.pop()
+
+
 def git_env(repo: str | Path | None) -> dict[str, str]:
     """The environment every git process of reviewbot gets for ``repo``."""
-    return _with_config(_base_env(), _FIXED + _driver_overrides(repo))
+    return _with_config(_base_env(), _FIXED + _driver_overrides(repo) + tuple(_threads[-1:]))
 
 
 def _full_args(args: Sequence[str], revs: Sequence[str] | None, paths: Sequence[str] | None) -> list[str]:

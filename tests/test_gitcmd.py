@@ -154,3 +154,18 @@ def test_no_git_call_outside_gitcmd():
         for match in re.finditer(r"""\[\s*["']git["']\s*,""", text):
             offenders.append(f"{path.relative_to(REPO)}:{text.count(chr(10), 0, match.start()) + 1}")
     assert offenders == []
+
+
+def test_work_parallel_across_reviews_runs_git_on_one_thread(tmp_path):
+    """archive's reviews (sequential or on Dask workers) run git with grep.threads=1; other commands
+    leave git its own threads."""
+    from reviewbot.gitcmd import one_thread_each
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+
+    def threads() -> str:
+        return run_git(tmp_path, "config", "--get", "grep.threads", check=False, text=True).stdout.strip()
+    assert threads() == ""
+    with one_thread_each():
+        assert threads() == "1"
+    assert threads() == ""

@@ -21,6 +21,7 @@ from reviewbot.archive.sources import ArchiveItem
 from reviewbot.archive.store import ResultsStore
 from reviewbot.archive.task import ReviewContext, review_item, worker_cache_path
 from reviewbot.cluster import dashboard_text, describe, start_client
+from reviewbot.gitcmd import one_thread_each
 
 PLUGIN_NAME = "reviewbot-archive"
 WINDOW_PER_WORKER = 4  # tasks in flight per worker: enough to keep each busy, few to lose
@@ -43,7 +44,8 @@ def review_on_worker(item: ArchiveItem) -> dict:
     ctx = _WORKER_STATE.get("ctx")
     if ctx is None:
         raise RuntimeError("the reviewbot worker plugin did not run on this worker")
-    return review_item(item, ctx, _WORKER_STATE["cache"])
+    with one_thread_each():  # a worker is one core: git's own threads would take another worker's
+        return review_item(item, ctx, _WORKER_STATE["cache"])
 
 
 def run_on_dask(todo: list[ArchiveItem], ctx: ReviewContext, store: ResultsStore, stats, *,

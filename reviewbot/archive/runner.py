@@ -13,6 +13,7 @@ from pathlib import Path
 from reviewbot.archive.sources import ArchiveItem
 from reviewbot.archive.store import ResultsStore
 from reviewbot.archive.task import ReviewContext, review_item, worker_cache_path
+from reviewbot.gitcmd import one_thread_each
 
 
 @dataclass
@@ -97,10 +98,11 @@ def run_archive(items: list[ArchiveItem], ctx: ReviewContext, out_dir: Path, *, 
                         cache_root=str(root) if root else None, progress=progress, say=say, on_result=on_result)
         elif todo:
             cache = worker_cache_path(cache_dir or out_dir / "cache", "local") if ctx.use_cache else None
-            for n, item in enumerate(todo, 1):
-                if store.add(review_item(item, ctx, cache)):
-                    stats.reviewed += 1
-                progress.update(n)
+            with one_thread_each():  # as on the workers: the same reviews, whichever way they run
+                for n, item in enumerate(todo, 1):
+                    if store.add(review_item(item, ctx, cache)):
+                        stats.reviewed += 1
+                    progress.update(n)
         progress.finish(stats.reviewed)
     finally:
         store.close()
