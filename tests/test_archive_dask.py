@@ -84,7 +84,10 @@ def test_dask_run_gives_the_sequential_findings_and_reads_no_worker_home(cluster
         client.close()
     items = load_items(f"mbox:{mailbox}", str(MINI), all_versions=True)
     stats = run_archive(items, build_context(str(MINI)), tmp_path / "out", scheduler=cluster.scheduler_address)
-    assert stats.reviewed == len(sequential) >= 3 and not stats.lost
+    from tests.conftest import CORPUS
+
+    # the bundled v2 and v3, and the corpus threads when ../shared is there
+    assert stats.reviewed == len(sequential) >= (3 if CORPUS.is_dir() else 2) and not stats.lost
     assert _by_key(tmp_path / "out") == sequential
     assert sum(len(v[3]) for v in sequential.values()) > 0
     assert sorted(p.name for p in poisoned_home.rglob("*")) == [
