@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import time
 import zlib
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from reviewbot.c.tree import TreeSource
 SCHEMA = 11  # bump when FileFacts, its row form or extraction changes: old rows are ignored
 FACTS_TABLE = "facts2"  # rename when the table's columns change (an old database keeps working)
 FP_TABLE = "fp1"  # rename when fingerprint.py's signatures change: old tables are ignored
+DECODED_KEPT = 128  # decoded FileFacts kept in memory per cache object
 
 
 def encode(data) -> bytes:
@@ -78,6 +80,8 @@ class FactsCache:
         self.db: sqlite3.Connection | None = None
         self.writable = True  # False when only a read-only copy could be opened: writes are skipped
         self.hits = self.misses = 0
+        # decoded facts of the files read last, by (blob, path): shared, never changed by their readers
+        self._decoded: OrderedDict[tuple[str, str], FileFacts] = OrderedDict()
         if not enabled:
             return
         path = path or cache_dir() / "facts.sqlite3"
@@ -307,16 +311,25 @@ class FactsCache:
         blob = tree.blob_id(path)
         if blob is None:
             return None
+        known = self._decoded.get((blob, path))
+        if known is not None:  # the analyses of one review read the same few files again and again
+            self._decoded.move_to_end((blob, path))
+            self.hits += 1
+            return known
         cached = self.get(blob)
         if cached is not None:
             self.hits += 1
-            return FileFacts.from_row(cached, path)
-        data = tree.read(path)
-        if data is None:
-            return None
-        self.misses += 1
-        facts = extract(data, path)
-        self.put(blob, facts.to_row(), fact_counts(facts))
+            facts = FileFacts.from_row(cached, path)
+        else:
+            data = tree.read(path)
+            if data is None:
+                return None
+            self.misses += 1
+            facts = extract(data, path)
+            self.put(blob, facts.to_row(), fact_counts(facts))
+        self._decoded[(blob, path)] = facts
+        if len(self._decoded) > DECODED_KEPT:
+            self._decoded.popitem(last=False)
         return facts
 
     def close(self) -> None:
