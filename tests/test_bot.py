@@ -433,3 +433,21 @@ def test_a_quarantined_file_offered_again_by_the_maildir_is_quarantined_once(tmp
     again.run_once(inbox)
     assert (bot.stats.quarantined, again.stats.quarantined) == (1, 0)
     assert again.state.status()["quarantined"] == 1 and len(list((tmp_path / "quarantine/new").iterdir())) == 1
+
+
+def test_a_reply_with_more_references_than_sqlite_takes_is_threaded_and_the_bot_goes_on(tmp_path):
+    """A stranger's References of 300,000 ids (3.4 MB) once stopped the bot for good ("too many SQL
+    variables", exit 3 on every restart); the known parent, the cover letter (the References' last
+    id, so the nearest), still decides the thread."""
+    mails = series_mails(V3)
+    cover = parse_message(mails[0])
+    bogus = " ".join(f"<bogus.{n}@example.org>" for n in range(300_000))
+    reply = (f"From: Someone <someone@example.org>\nSubject: Re: [PATCH v3 0/3] dax\n"
+             f"Message-ID: <many-refs@example.org>\nIn-Reply-To: <bogus.0@example.org>\n"
+             f"References: {bogus} <{cover.msgid}>\n\nLooks fine.\n").encode()
+    write_maildir(tmp_path / "inbox", mails + [reply])
+    bot = make_bot(tmp_path)
+    bot.run_once(open_inbox(f"maildir:{tmp_path / 'inbox'}"))
+    assert bot.stats.messages == len(mails) + 1 and bot.stats.quarantined == 0
+    thread = bot.state.db.execute("SELECT thread FROM messages WHERE msgid = ?", ("many-refs@example.org",)).fetchone()
+    assert thread[0] == bot.state.thread_of([cover.msgid])

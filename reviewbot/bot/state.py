@@ -76,6 +76,7 @@ MIGRATIONS: list[str] = [
         WHERE kind IN ('patch', 'cover') AND thread NOT IN (SELECT thread FROM series);
     """,
 ]
+THREAD_LOOKUP_CHUNK = 500  # SQLite allows 32,766 variables per statement (999 before 3.32)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -168,11 +169,15 @@ class State:
 
     def thread_of(self, msgids: list[str]) -> str | None:
         """The thread of the first of ``msgids`` that is known (nearest parent first)."""
-        if not msgids:
-            return None
-        found = dict(self.db.execute(f"SELECT msgid, thread FROM messages WHERE msgid IN "
-                                     f"({','.join('?' * len(msgids))})", msgids).fetchall())
-        return next((found[m] for m in msgids if m in found), None)
+        # in chunks, nearest first: a stranger's References may hold more ids than SQLite takes at once
+        for start in range(0, len(msgids), THREAD_LOOKUP_CHUNK):
+            chunk = msgids[start:start + THREAD_LOOKUP_CHUNK]
+            found = dict(self.db.execute(f"SELECT msgid, thread FROM messages WHERE msgid IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            hit = next((found[m] for m in chunk if m in found), None)
+            if hit is not None:
+                return hit
+        return None
 
     def add_message(self, *, msgid: str, thread: str, kind: str, list_id: str | None, subject: str,
                     from_email: str, date: str | None, inbox: str, origin: str, raw: bytes) -> bool:
