@@ -88,12 +88,15 @@ class _Span(NamedTuple):  # what fingerprint.function_bands reads of a function
     body_end: int
 
 
-def _fingerprint_batch(repo: str | None, cache_path: str, items: list[tuple[str, str, bytes | None]]) -> list[tuple]:
-    """In a worker: the fingerprint bands of blobs whose facts are cached. No parse: the byte ranges
-    of the function bodies are in the facts, so this costs reading the blob and hashing its tokens."""
-    from pathlib import Path
+def _fingerprint_batch(repo: str | None, cache: FactsCache | str, items: list[tuple[str, str, bytes | None]]
+                       ) -> list[tuple]:
+    """The fingerprint bands of blobs whose facts are cached. No parse: the byte ranges of the
+    function bodies are in the facts, so this costs reading the blob and hashing its tokens.
+    ``cache``: the writer's own, or in a worker process the path of it (opened once per worker)."""
+    if isinstance(cache, str):
+        from pathlib import Path
 
-    cache = _FP_READERS.get(cache_path) or _FP_READERS.setdefault(cache_path, FactsCache(Path(cache_path)))
+        cache = _FP_READERS.get(cache) or _FP_READERS.setdefault(cache, FactsCache(Path(cache)))
     out = []
     for _path, blob, data in items:
         spans = cache.function_spans(blob)
@@ -127,15 +130,14 @@ def fingerprint_blobs(tree: TreeSource, cache: FactsCache, paths: list[str], job
     jobs = jobs or os.cpu_count() or 1
     done = 0
     with cache.bulk_fingerprints():
+        pool = None
         if len(batches) > 1 and jobs > 1 and not multiprocessing.current_process().daemon:
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),))
-            results = lambda: pool.map(_fingerprint_batch, [repo] * len(batches),  # noqa: E731
-                                       [str(cache.path)] * len(batches), batches)
+            results = pool.map(_fingerprint_batch, [repo] * len(batches), [str(cache.path)] * len(batches), batches)
         else:  # few files, or inside a daemonic worker that may not start processes
-            pool = None
-            results = lambda: (_fingerprint_batch(repo, str(cache.path), b) for b in batches)  # noqa: E731
+            results = (_fingerprint_batch(repo, cache, b) for b in batches)
         try:
-            for batch, result in zip(batches, results()):
+            for batch, result in zip(batches, results):
                 with cache.transaction():
                     for blob, bands in result:
                         cache.put_fingerprints(blob, bands)

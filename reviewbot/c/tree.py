@@ -105,6 +105,7 @@ class GitTree:
         self._grep: dict[tuple, list[str]] = {}  # a revision never changes: grep each word once
         self._grep_partial: dict[tuple, tuple[int, list[str]]] = {}  # searches stopped at N hits
         self._clean: bool | None = None
+        self._stamp: tuple[str, int, int] | bool | None = None  # _checkout_stamp: None unknown, False none
         self._delta: frozenset[str] | bool | None = None  # _checkout_delta: None unknown, False unusable
         self._one: dict[str, str | None] = {}
 
@@ -195,10 +196,9 @@ class GitTree:
         ``while_checking`` runs once HEAD is known to be this revision, while the (slower)
         check for local changes runs."""
         if self._clean is None:
-            head = run_git(self.repo_path, "rev-parse", "-q", "--verify", "HEAD", check=False, text=True)
-            bare = run_git(self.repo_path, "rev-parse", "--is-bare-repository", check=False, text=True)
+            stamp = self._checkout_stamp()
             clean = False
-            if head.stdout.strip() == self.commit and bare.stdout.strip() == "false":
+            if stamp is not None and stamp[0] == self.commit:
                 check = popen_git(self.repo_path, "diff-index", "--quiet", "HEAD", "--",
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 if while_checking is not None:
@@ -233,20 +233,22 @@ class GitTree:
                     _DELTAS[key] = (stamp, self._delta, time.monotonic())
         return self._delta if self._delta is not False else None
 
-    def _checkout_stamp(self) -> tuple | None:
-        """What says the checkout is as it was: HEAD and the index file's size and time (None: no
-        checkout)."""
-        proc = run_git(self.repo_path, "rev-parse", "--is-bare-repository", "--git-path", "index", "HEAD",
-                       check=False, text=True)
-        lines = proc.stdout.split("\n")
-        if proc.returncode != 0 or len(lines) < 3 or lines[0] != "false":
-            return None
-        index = Path(lines[1]) if Path(lines[1]).is_absolute() else Path(self.repo_path) / lines[1]
-        try:
-            st = index.stat()
-        except OSError:
-            return None
-        return lines[2], st.st_mtime_ns, st.st_size
+    def _checkout_stamp(self) -> tuple[str, int, int] | None:
+        """What says the checkout is as it was: HEAD and the index file's time and size (None: no
+        checkout, or no HEAD). One rev-parse per tree, shared by both uses of the checkout."""
+        if self._stamp is None:
+            self._stamp = False
+            proc = run_git(self.repo_path, "rev-parse", "--is-bare-repository", "--git-path", "index", "HEAD",
+                           check=False, text=True)
+            lines = proc.stdout.split("\n")
+            if proc.returncode == 0 and len(lines) >= 3 and lines[0] == "false":
+                index = Path(lines[1]) if Path(lines[1]).is_absolute() else Path(self.repo_path) / lines[1]
+                try:
+                    st = index.stat()
+                    self._stamp = (lines[2], st.st_mtime_ns, st.st_size)
+                except OSError:
+                    pass
+        return self._stamp or None
 
     def _grep_checkout_corrected(self, word: str, pathspecs: tuple[str, ...]) -> list[str]:
         """What git grep on the revision finds, from a search of the checkout: its hits outside the

@@ -59,18 +59,14 @@ def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Findin
     findings = []
     for cf in changed_c_files(step, existing=True):
         path, change, before, after = cf.path, cf.change, cf.before, cf.after
-        by_caller = {id(before): _callees_by_caller(before), id(after): _callees_by_caller(after)}
-
-        def _callees(facts, name: str, by_caller=by_caller) -> set[str]:
-            return by_caller[id(facts)].get(name, set())
-
+        calls_before, calls_after = _callees_by_caller(before), _callees_by_caller(after)
         changed = {}
         for fn in after.functions:
             old = before.function(fn.name)
             if old is None:
                 continue
-            gained, lost = _callees(after, fn.name) - _callees(before, fn.name), \
-                _callees(before, fn.name) - _callees(after, fn.name)
+            was, now = calls_before.get(fn.name, set()), calls_after.get(fn.name, set())
+            gained, lost = now - was, was - now
             if gained or lost:
                 changed[fn.name] = (fn, gained, lost)
         for name, (fn, gained, lost) in changed.items():
@@ -83,8 +79,8 @@ def check_step(step: StepResult, cache: FactsCache | None = None) -> list[Findin
                 if old_body != new_body:
                     continue
                 # only what the sibling could follow: calls it made too before, or now lacks
-                relevant_lost = sorted(c for c in lost if c in _callees(before, sib))
-                relevant_gained = sorted(c for c in gained if c not in _callees(after, sib))
+                relevant_lost = sorted(c for c in lost if c in calls_before.get(sib, set()))
+                relevant_gained = sorted(c for c in gained if c not in calls_after.get(sib, set()))
                 if not relevant_lost and not relevant_gained:
                     continue
                 what = "; ".join(filter(None, [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from reviewbot.ingest.changelog_cover import is_commit_listing
 from reviewbot.ingest.mailinfo import looks_like_patch, split_patch_body
@@ -137,9 +138,7 @@ def _mark_obsoleted(group: SeriesGroup, arrival: dict[str, int]) -> None:
         s.dated_before = latest.version if latest is not None and s is not latest and not obsoleted else None
 
 
-def _date(s: Series):
-    from datetime import datetime, timezone
-
+def _date(s: Series) -> datetime:
     m = s.cover or (s.patches[0].message if s.patches else None)
     if m is None or m.date is None:
         return datetime.min.replace(tzinfo=timezone.utc)
@@ -416,19 +415,16 @@ def _join_superseded(groups: list[SeriesGroup]) -> list[SeriesGroup]:
         if id(g) in gone:
             continue
         for s in list(g.versions):
-            for m in [s.cover] + [p.message for p in s.patches] + s.comments:
-                if m is None:
+            for msgid in _supersedes(s):
+                older = owner.get(msgid)
+                if older is None or older is g or id(older) in gone:
                     continue
-                for msgid in _SUPERSEDES.findall("\n".join(own_lines(m.body))):
-                    older = owner.get(msgid)
-                    if older is None or older is g or id(older) in gone:
-                        continue
-                    g.versions[:0] = older.versions  # what is replaced comes first
-                    gone.add(id(older))
-                    for o in older.versions:
-                        for om in [o.cover] + [p.message for p in o.patches]:
-                            if om is not None:
-                                owner[om.msgid] = g
+                g.versions[:0] = older.versions  # what is replaced comes first
+                gone.add(id(older))
+                for o in older.versions:
+                    for om in [o.cover] + [p.message for p in o.patches]:
+                        if om is not None:
+                            owner[om.msgid] = g
     return [g for g in groups if id(g) not in gone]
 
 
