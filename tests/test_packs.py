@@ -164,6 +164,41 @@ def test_a_pack_without_a_scope_is_refused(tmp_path):
         _packs(None, [tmp_path / "p"])
 
 
+_HEAD = "id: RB9001\nname: x\nscope: added-lines\nmessage: m\n"
+BROKEN_RULES = {
+    "a list": "- id: RB9001\n",
+    "an unknown severity": _HEAD + "severity: fatal\ndoc: d\npattern: x\n",
+    "a broken pattern": _HEAD + "severity: info\ndoc: d\npattern: 'foo('\n",
+    "a number for a text": _HEAD + "severity: info\ndoc: 5\npattern: x\n",
+    "a query outside its folder": _HEAD + "severity: info\ndoc: d\nquery: ../../../etc/passwd\n",
+    "a query tree-sitter refuses": _HEAD + "severity: info\ndoc: d\nquery: q.scm\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(BROKEN_RULES))
+def test_a_broken_rule_in_a_trees_pack_is_one_line_naming_the_file_and_exit_2(tmp_path, capsys, what):
+    """Packs come from the tree and the user's folders: a broken rule there is bad input, not a crash."""
+    tree = tmp_path / "linux"
+    folder = tree / ".reviewbot/packs/mine"
+    _write_pack(folder, "mine", ["mm/"])
+    (folder / "RB9001-broken.yaml").write_text(BROKEN_RULES[what])
+    (folder / "q.scm").write_text("(call_expression function: (nonsense_node)) @x\n")
+    from reviewbot.cli import run
+
+    assert run(["rules", "--tree", str(tree)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("reviewbot: error: ") and "RB9001-broken.yaml" in line
+    with pytest.raises(InputError, match="RB9001-broken.yaml"):
+        _packs(tree)
+
+
+def test_a_pack_severity_that_is_not_a_mapping_is_refused(tmp_path):
+    _write_pack(tmp_path / "p", "mine", ["mm/"])
+    (tmp_path / "p/pack.yaml").write_text("name: mine\npaths: [mm/]\nseverity: [RB0001]\n")
+    with pytest.raises(InputError, match="severity must be a mapping"):
+        _packs(None, [tmp_path / "p"])
+
+
 def test_rules_for_a_path_lists_its_packs():
     runner = CliRunner()
     out = runner.invoke(app, ["rules", "--for", "net/core/gro_cells.c", "--tree", str(MINI)])

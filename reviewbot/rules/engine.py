@@ -92,10 +92,21 @@ def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
 
 
 def _load(path: Path) -> Rule:
+    """A rule file; packs bring them from the tree and the user's folders too, so anything wrong in
+    one is an InputError naming the file (exit 2), never a crash."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc})") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: not a readable YAML rule ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a rule is a YAML mapping (id, name, severity, scope, message, doc, ...)")
+    try:
+        return _rule(path, data)
+    except (ValueError, TypeError, AttributeError, re.error) as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def _rule(path: Path, data: dict) -> Rule:
     missing = [k for k in ("id", "name", "severity", "scope", "message", "doc") if not data.get(k)]
     if missing:
         raise InputError(f"{path}: missing {', '.join(missing)}")
@@ -110,7 +121,13 @@ def _load(path: Path) -> Rule:
     if data.get("query"):
         from tree_sitter import Query
 
-        query = Query(LANGUAGE, (path.parent / data["query"]).read_text(encoding="utf-8"))
+        source = (path.parent / str(data["query"])).resolve()
+        if not source.is_relative_to(path.parent.resolve()):
+            raise InputError(f"{path}: query {data['query']!r} is not in the rule's folder")
+        try:
+            query = Query(LANGUAGE, source.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read its query ({exc})") from None
     doc = data["doc"].strip()
     return Rule(
         id=str(data["id"]), name=data["name"], severity=Severity(data["severity"]), scope=data["scope"],

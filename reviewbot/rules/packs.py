@@ -81,6 +81,8 @@ def load_pack(folder: Path) -> Pack:
             raise InputError(f"{path}: {key} must be a list of strings")
     if not data.get("paths") and not data.get("maintainers"):
         raise InputError(f"{path}: a pack needs paths or maintainers to say where it applies")
+    if not isinstance(data.get("severity") or {}, dict):
+        raise InputError(f"{path}: severity must be a mapping of rule id to level")
     try:
         severity = {str(k): Severity(str(v).lower()) for k, v in (data.get("severity") or {}).items()}
     except ValueError:
