@@ -250,3 +250,21 @@ def test_dask_missing_says_how_to_install(monkeypatch, tmp_path, capsys):
     assert run(["archive", "git:a..b", "--tree", str(MINI), "-o", str(tmp_path / "o"), "--dask"]) == 2
     err = capsys.readouterr().err
     assert "pip install 'reviewbot[dask]'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_base_is_the_commit_it_names_now_and_a_bad_one_stops_the_run(tmp_path, capsys):
+    """--base is resolved once on the driver: a name that is no commit is one line and exit 2 (it
+    was exit 0 with every series 'skipped'), and a branch that moved gives new resume keys."""
+    from reviewbot.cli import run
+
+    history = make_history(tmp_path)
+    assert run(["archive", str(V3), "--tree", str(history), "--base", "nonsense-ref", "-o", str(tmp_path / "o")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == f"reviewbot: error: --base 'nonsense-ref': not a commit of {history}"
+    assert not (tmp_path / "o").exists()
+    before = build_context(str(history), base="dax-hole")
+    assert before.base == git(history, "rev-parse", "dax-hole").strip()
+    git(history, "checkout", "-q", "dax-hole")
+    (history / "README").write_text("Linux kernel, moved on\n")
+    git(history, "commit", "-q", "-am", "README: more")
+    assert build_context(str(history), base="dax-hole").ruleset != before.ruleset

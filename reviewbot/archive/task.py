@@ -42,6 +42,8 @@ def build_context(tree: str, use_cache: bool = True, base: str | None = None) ->
     from reviewbot.rules.ruleset import build_rule_set
 
     config = load_config(tree)
+    if base is not None:
+        base = _commit_of(tree, base)
     # a broken rule or pack stops the run here, with one line, not on every worker
     rule_set = build_rule_set(tree, config)
     digest = hashlib.sha256(f"reviewbot {__version__}\n".encode())
@@ -50,6 +52,18 @@ def build_context(tree: str, use_cache: bool = True, base: str | None = None) ->
                         config.ignore_paths)).encode())
     digest.update(f"base {base}".encode())
     return ReviewContext(str(Path(tree).resolve()), config, rule_set.texts, digest.hexdigest()[:16], use_cache, base)
+
+
+def _commit_of(tree: str, base: str) -> str:
+    """--base as the commit it names now: a bad one stops the run with one line (not a "skipped" per
+    series), and a branch that moves between two runs gives new resume keys, not stale results."""
+    from reviewbot.errors import InputError
+    from reviewbot.gitcmd import run_git
+
+    proc = run_git(tree, "rev-parse", "--verify", "--quiet", revs=[f"{base}^{{commit}}"], check=False, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise InputError(f"--base {base!r}: not a commit of {tree}")
+    return proc.stdout.strip()
 
 
 def context_rule_set(ctx: ReviewContext):
