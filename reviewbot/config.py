@@ -70,7 +70,9 @@ def _severity(value: object, where: str) -> Severity:
         raise InputError(f"{where}: severity must be info, warning or error, not {value!r}") from None
 
 
-def merge(config: Config, table: dict, where: str) -> Config:
+def merge(config: Config, table: dict, where: str, folder: Path) -> Config:
+    """``table``'s settings into ``config``; ``where`` names it in errors, ``folder`` (that of the file
+    it came from) is where its relative ``packs`` folders are."""
     unknown = set(table) - KNOWN_KEYS
     if unknown:
         raise InputError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -88,8 +90,7 @@ def merge(config: Config, table: dict, where: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InputError(f"{where}: {key} must be a list of addresses")
         config.trailers_ignore_from.extend(v.strip().lower() for v in value if v.strip())
-    base = Path(where.split(" [")[0]).parent
-    config.pack_dirs.extend(base / folder for folder in table.get("packs", []))
+    config.pack_dirs.extend(folder / name for name in table.get("packs", []))
     if "fail_on" in table:
         config.fail_on = _severity(table["fail_on"], where)
     severity = table.get("severity", {})
@@ -123,7 +124,7 @@ def load_config(tree: str | Path | None = None, user_file: Path | None = None) -
     config = Config()
     user_file = user_file if user_file is not None else user_config_path()
     if user_file.is_file():
-        merge(config, _read_toml(user_file), str(user_file))
+        merge(config, _read_toml(user_file), str(user_file), user_file.parent)
     return _merge_tree(config, tree)
 
 
@@ -139,9 +140,9 @@ def _merge_tree(config: Config, tree: str | Path | None) -> Config:
         if pyproject.is_file():
             table = _read_toml(pyproject).get("tool", {}).get("reviewbot")
             if table:
-                merge(config, table, f"{pyproject} [tool.reviewbot]")
+                merge(config, table, f"{pyproject} [tool.reviewbot]", pyproject.parent)
         for name in ("reviewbot.toml", ".reviewbot.toml"):
             path = Path(tree) / name
             if path.is_file():
-                merge(config, _read_toml(path), str(path))
+                merge(config, _read_toml(path), str(path), path.parent)
     return config

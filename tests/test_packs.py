@@ -209,3 +209,12 @@ def test_rules_for_a_path_lists_its_packs():
     out = runner.invoke(app, ["rules", "--for", "fs/dax.c", "--tree", str(MINI)])
     assert "pack mm-fs" in out.output and "RB-ALLOC-CONTEXT  findings here carry the pack's name" in out.output
     assert "RB0301" not in out.output and "RB0401" not in out.output
+
+
+def test_a_pack_folder_named_in_the_trees_config_is_found_whatever_the_trees_path(tmp_path):
+    """The folder of a config file was once taken from its printed name, cut at " [": a tree at
+    ".../lin [wip]" lost the packs its reviewbot.toml names."""
+    tree = tmp_path / "lin [wip]"
+    _write_pack(tree / "mypacks/site", "site", ["fs/"], "RB9001")
+    (tree / "reviewbot.toml").write_text('packs = ["mypacks"]\n')
+    assert [r.id for r in _packs(tree)["site"].rules] == ["RB9001"]

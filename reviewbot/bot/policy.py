@@ -137,5 +137,5 @@ def load_policy(path: Path | None, tree: str | Path | None = None) -> Policy:
             raise InputError(f"{where}: reports must be a directory path")
         policy.reports = Path(table["reports"]).expanduser()
     if "review" in data:
-        merge(policy.review, data["review"], f"{path} [review]")
+        merge(policy.review, data["review"], f"{path} [review]", Path(path).parent)
     return policy
