@@ -451,3 +451,20 @@ def test_a_reply_with_more_references_than_sqlite_takes_is_threaded_and_the_bot_
     assert bot.stats.messages == len(mails) + 1 and bot.stats.quarantined == 0
     thread = bot.state.db.execute("SELECT thread FROM messages WHERE msgid = ?", ("many-refs@example.org",)).fetchone()
     assert thread[0] == bot.state.thread_of([cover.msgid])
+
+
+def test_a_name_with_a_comma_stays_one_recipient_in_the_bots_cc(tmp_path):
+    """cc = "all": a patch Cc'd to "Doe, John" <john.doe@...>, whom the model keeps unquoted; the
+    reply's Cc joined those strings and made "Doe" a recipient of its own."""
+    mails = series_mails(V3)
+    mails[1] = mails[1].replace(b"Cc: Jan Kara <jack@suse.cz>, linux-mm@kvack.org",
+                                b'Cc: Jan Kara <jack@suse.cz>, "Doe, John" <john.doe@example.org>, linux-mm@kvack.org')
+    write_maildir(tmp_path / "inbox", mails)
+    bot = make_bot(tmp_path, 'cc = "all"\n')
+    bot.run_once(open_inbox(f"maildir:{tmp_path / 'inbox'}"))
+    (mail,) = outbox_mails(tmp_path / "out")
+    reply = parsed(mail)
+    assert [(a.display_name, a.addr_spec) for a in reply["Cc"].addresses] == [
+        ("Andrew Morton", "akpm@linux-foundation.org"), ("Jan Kara", "jack@suse.cz"),
+        ("Doe, John", "john.doe@example.org"), ("", "linux-mm@kvack.org")]
+    assert [a.addr_spec for a in reply["To"].addresses] == ["ross.zwisler@linux.intel.com"]

@@ -21,7 +21,7 @@ from reviewbot import __version__
 from reviewbot.bot.policy import Policy
 from reviewbot.errors import InputError
 from reviewbot.model import Message, Review, Series
-from reviewbot.report.email_reply import POLICY, build_replies
+from reviewbot.report.email_reply import POLICY, build_replies, recipients
 
 _LIST_ID = re.compile(r"<([^<>\s]+)>")
 _MAILTO = re.compile(r"<mailto:([^<>?\s]+)", re.I)
@@ -72,15 +72,17 @@ class PlannedReply:
         return self.mail.as_bytes(policy=POLICY)
 
 
-def _cc(policy: Policy, original: Message, author: str) -> str | None:
+def _cc(policy: Policy, original: Message, author: str) -> list[Address]:
+    """The reply's Cc, as address objects: the model keeps "Doe, John <j@...>" unquoted, and a
+    joined string of those would make "Doe" a recipient of its own."""
     if policy.cc == "none":
-        return None
-    everyone = [a for a in original.to + original.cc if a and parseaddr(a)[1].lower() != author.lower()]
+        return []
     if policy.cc == "list":
         address = list_address(original)
-        if address:
-            return address
-    return ", ".join(dict.fromkeys(everyone)) or None
+        if address and "@" in address:
+            user, _, domain = address.rpartition("@")
+            return [Address(username=user, domain=domain)]
+    return [a for a in recipients(original, author)[1] if a.addr_spec.lower() != author.lower()]
 
 
 def _body_with(text: str, before: str, signature: str) -> str:
@@ -117,7 +119,10 @@ def could_not_test_note(series: Series, reason: str, policy: Policy, rules: str)
         return None
     mail = EmailMessage(policy=POLICY)
     mail["From"] = policy.from_address
-    mail["To"] = first.sender or series.patches[0].author
+    to = recipients(first, series.patches[0].author if series.patches else "")[0]
+    if not to:
+        return None  # nobody to tell: the sender has no usable address
+    mail["To"] = to
     subject = first.subject
     mail["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     mail["In-Reply-To"] = f"<{first.msgid}>"
@@ -134,13 +139,14 @@ def could_not_test_note(series: Series, reason: str, policy: Policy, rules: str)
 def _finish(mail: EmailMessage, policy: Policy, original: Message, index: int, msgid: str,
             note: str = "") -> PlannedReply:
     """The reply with the bot's From, Cc, Message-ID and signature, headers in the usual order."""
-    author = parseaddr(str(mail["To"]))[1]
+    to = list(mail["To"].addresses)
+    author = to[0].addr_spec
     out = EmailMessage(policy=POLICY)
     try:
         out["From"] = Address(*_split_address(policy.from_address))
     except (ValueError, IndexError) as exc:
         raise InputError(f"bot policy: from = {policy.from_address!r} is not an address ({exc})") from None
-    out["To"] = str(mail["To"])
+    out["To"] = to
     cc = _cc(policy, original, author)
     if cc:
         out["Cc"] = cc
