@@ -10,8 +10,6 @@ import resource
 import dask
 from distributed import Client, LocalCluster
 
-DASK_MISSING = "--dask and --scheduler need Dask: pip install 'reviewbot[dask]' (dask and distributed)"
-
 
 def start_client(scheduler: str | None, workers: int) -> tuple[Client, LocalCluster | None]:
     if scheduler:

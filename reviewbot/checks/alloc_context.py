@@ -151,10 +151,6 @@ class Removal:
     what: str  # "replaces GFP_NOFS by GFP_KERNEL", "drops memalloc_nofs_save()", ...
 
 
-def _count(pattern: re.Pattern, text: str) -> int:
-    return len(pattern.findall(text))
-
-
 def removals(before: bytes | None, after: bytes) -> list[Removal]:
     """What a change of one file removes that kept allocations out of the filesystem, block by
     block of the line diff: GFP_NOFS/GFP_NOIO replaced by GFP_KERNEL, a "~__GFP_FS" dropped,

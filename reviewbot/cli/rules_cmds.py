@@ -37,7 +37,10 @@ def rules(
             typer.echo(render_list(known), nl=False)
         else:
             path = for_path.removeprefix("./")
-            typer.echo(render_for(path, known, rule_set.for_tree(_reader(tree)), config), nl=False)
+            from reviewbot.c.tree import DirTree
+
+            # DirTree: the tree's MAINTAINERS, read without following a path out of the tree
+            typer.echo(render_for(path, known, rule_set.for_tree(DirTree(tree).read), config), nl=False)
         return
     if action != "show" or not rule_id:
         raise InputError("usage: reviewbot rules [show ID] [--for PATH]")
@@ -46,13 +49,3 @@ def rules(
         raise InputError(f"no check or rule {rule_id}; 'reviewbot rules' lists them")
     typer.echo(render_show(entry), nl=False)
 
-
-def _reader(tree: str):
-    from pathlib import Path
-
-    def read(path: str) -> bytes | None:
-        try:
-            return (Path(tree) / path).read_bytes()
-        except OSError:
-            return None
-    return read

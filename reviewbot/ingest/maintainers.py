@@ -58,6 +58,9 @@ class Maintainers:
     def __init__(self, sections: list[Section]):
         self.sections = sections
         self._memo: dict[str, str] = {}
+        self._named: dict[str, list[Section]] = {}  # in_section looks a section up by name, per path
+        for section in sections:
+            self._named.setdefault(section.name, []).append(section)
 
     @classmethod
     def from_tree(cls, tree: str | Path) -> Maintainers | None:
@@ -93,8 +96,8 @@ class Maintainers:
 
     def in_section(self, name: str, path: str) -> bool:
         """Whether the section ``name`` covers ``path`` by its F: lines (its X: lines excluding)."""
-        return any(section.name == name and not any(_matches(path, x) for x in section.excludes)
-                   and any(_matches(path, f) for f in section.files) for section in self.sections)
+        return any(not any(_matches(path, x) for x in section.excludes)
+                   and any(_matches(path, f) for f in section.files) for section in self._named.get(name, ()))
 
     def subsystem(self, path: str) -> str:
         """The section of ``path``; "(none)" when no section covers it."""

@@ -139,8 +139,8 @@ def load_pack_folders(folders: list[Path]) -> list[Pack]:
 
 def shipped_rules(rules_dir: Path) -> list:
     """The rules of the packs that ship with reviewbot (rules/packs/), for its documentation and SARIF."""
-    return [rule for folder in pack_folders(rules_dir, user_dir=rules_dir / "packs" / "-none-")
-            if folder.parent == rules_dir / "packs" for rule in load_pack(folder).rules]
+    return [rule for pack_file in sorted((rules_dir / "packs").glob(f"*/{PACK_FILE}"))
+            for rule in load_pack(pack_file.parent).rules]
 
 
 def maintainers_of(read) -> object | None:
