@@ -14,8 +14,9 @@ from reviewbot.archive.runner import run_archive
 from reviewbot.archive.sources import load_items
 from reviewbot.archive.store import read_results
 from reviewbot.archive.task import build_context
+from tests.bot_util import mbox_of
 from tests.conftest import FIXTURES
-from tests.test_pack_paths import pack_findings, pack_setup, patch_mail, user_config_names, write_pack
+from tests.pack_util import pack_findings, pack_setup, patch_mail, user_config_names, write_pack
 
 distributed = pytest.importorskip("distributed")
 
@@ -103,7 +104,7 @@ def test_dask_workers_run_the_drivers_packs_and_none_of_their_own(cluster, tmp_p
     tree, site, expected = pack_setup(tmp_path, own_home)
     user_config_names(own_home, site)
     mbox = tmp_path / "series.mbox"
-    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    mbox.write_bytes(mbox_of([patch_mail()]))
     items = load_items(f"mbox:{mbox}", str(tree))
     run_archive(items, build_context(str(tree), use_cache=False), tmp_path / "seq")
     stats = run_archive(items, build_context(str(tree), use_cache=False), tmp_path / "dask",
@@ -139,19 +140,11 @@ def test_cli_on_a_scheduler_prints_the_dashboard(cluster, mailbox, tmp_path):
     import subprocess
     import sys
 
-    from reviewbot.cluster import describe
-
     proc = subprocess.run([sys.executable, "-m", "reviewbot", "archive", f"mbox:{mailbox}", "--tree", str(MINI),
                            "-o", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address, "--no-cache"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     assert f"dask: scheduler {cluster.scheduler_address}, dashboard http://127.0.0.1:" in proc.stderr
-    client = distributed.Client(cluster)
-    try:
-        assert describe(None, 2, client).startswith(f"dask: local cluster of 2 workers, dashboard "
-                                                    f"{client.dashboard_link}")
-    finally:
-        client.close()
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert report["series"] == len(list(read_results(tmp_path / "out/results.jsonl")))
 
@@ -176,7 +169,7 @@ def test_index_on_dask_workers_stores_what_the_process_pool_stores(cluster, tmp_
     from reviewbot.c.index import index_tree
     from reviewbot.c.tree import open_tree
     from reviewbot.cluster import ClientPool
-    from tests.test_archive import make_history
+    from tests.archive_util import make_history
 
     repo = make_history(tmp_path)
     local, on_dask = FactsCache(tmp_path / "local.sqlite3"), FactsCache(tmp_path / "dask.sqlite3")

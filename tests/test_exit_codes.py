@@ -338,11 +338,10 @@ main()
 """
 
 
-def test_a_review_with_a_crashed_analysis_and_no_findings_is_not_clean(tmp_path):
+def test_a_review_with_a_crashed_analysis_and_no_findings_is_not_clean(tmp_path, env):
     """RB0001's clean patch, with RB-NEAR-DUP crashing: the report lists the crash under skipped and
     the exit is 3 with one line (not 0: nothing found is not the same as clean when an analysis did
     not run); with findings the exit stays 1."""
-    env = dict(os.environ, REVIEWBOT_LOG_DIR=str(tmp_path / "log"), REVIEWBOT_CACHE_DIR=str(tmp_path / "cache"))
     clean = FIXTURES / "RB0001/ok.patch"
     proc = subprocess.run([sys.executable, "-c", CRASHING_ANALYSIS, "review", str(clean), "--tree", str(MINI)],
                           env=env, capture_output=True, text=True, timeout=120)

@@ -22,75 +22,23 @@ from reviewbot.cli import app
 from reviewbot.config import load_config
 from reviewbot.errors import InputError
 from reviewbot.rules.ruleset import build_rule_set, rule_set_from_texts
-from tests.bot_util import bot_cli, outbox_mails, policy_file, write_maildir
-from tests.conftest import FIXTURES, REPO
-
-MINI = FIXTURES / "trees/mini-linux"
-# fs/dax.c: +309 "struct dax_pmd_stat *stat;", +337 "stat = kmalloc(sizeof(*stat), GFP_NOFS | __GFP_NOFAIL);"
-PATCH = FIXTURES / "RB0201/bad-nofail-in-fs.patch"
-MSGID = "20161004055557.dax-pmd-stat-1-ross.zwisler@linux.intel.com"
-
-
-def write_pack(folder: Path, name: str, paths: list[str], rule: tuple[str, str] | None = None,
-               severity: dict | None = None) -> None:
-    """A pack as the README says to write one: pack.yaml and its rules beside it."""
-    folder.mkdir(parents=True)
-    lines = [f"name: {name}", f"title: {name} (test)", f"paths: {json.dumps(paths)}"]
-    if severity:
-        lines.append(f"severity: {json.dumps(severity)}")
-    (folder / "pack.yaml").write_text("\n".join(lines) + "\n")
-    if rule:
-        rule_id, pattern = rule
-        (folder / f"{rule_id}-{name}.yaml").write_text(
-            f"id: {rule_id}\nname: {name}-rule\nseverity: warning\nscope: added-lines\n"
-            f"pattern: '{pattern}'\nmessage: \"{name} asks about {{match}}\"\ndoc: |\n  The {name} pack's own rule.\n")
-
-
-def pack_setup(root: Path, home: Path) -> tuple[Path, Path, set]:
-    """mini-linux with a pack in the tree's .reviewbot/packs/ and one its reviewbot.toml names, a site
-    pack for the configuration to name, and a pack in the user's config directory. Returns (tree,
-    site packs folder, the pack findings every path must give as (file, line, rule, severity, pack))."""
-    tree = root / "linux"
-    shutil.copytree(MINI, tree)
-    write_pack(tree / ".reviewbot/packs/dax-local", "dax-local", ["fs/dax.c"], ("RB9101", r"\bkmalloc\("))
-    site = root / "site-packs"
-    write_pack(site / "site-strict", "site-strict", ["fs/"], ("RB9102", r"\bdax_pmd_stat\b"),
-               severity={"RB0201": "error"})
-    write_pack(tree / "tools/reviewbot-packs/dax-gfp", "dax-gfp", ["fs/dax.c"], ("RB9104", r"\bGFP_NOFS\b"))
-    (tree / "reviewbot.toml").write_text('packs = ["tools/reviewbot-packs"]\n')
-    write_user_pack(home)
-    expected = {("fs/dax.c", 337, "RB0201", "error", "mm-fs"),  # shipped rule, the site pack's level
-                ("fs/dax.c", 337, "RB9101", "warning", "dax-local"),
-                ("fs/dax.c", 309, "RB9102", "warning", "site-strict"),
-                ("fs/dax.c", 337, "RB9104", "warning", "dax-gfp"),
-                ("fs/dax.c", 337, "RB9103", "warning", "user-extra")}
-    return tree, site, expected
-
-
-def write_user_pack(home: Path) -> None:
-    write_pack(home / ".config/reviewbot/packs/user-extra", "user-extra", ["fs/"], ("RB9103", r"sizeof\(\*stat\)"))
-
-
-def user_config_names(home: Path, site: Path) -> None:
-    (home / ".config/reviewbot/reviewbot.toml").write_text(f'packs = ["{site}"]\n')
-
-
-def patch_mail() -> bytes:
-    """The fixture as a list delivers it: with a Message-ID and the list in To."""
-    head, body = PATCH.read_bytes().split(b"\n", 1)[1].split(b"\n\n", 1)
-    return (head + f"\nMessage-ID: <{MSGID}>\nTo: linux-fsdevel@vger.kernel.org\n"
-            "List-Id: <linux-fsdevel.vger.kernel.org>\n\n".encode() + body)
-
-
-def pack_findings(findings: list[dict]) -> set:
-    return {(f["file"], f["line"], f["rule"], f["severity"], f["pack"]) for f in findings if f.get("pack")}
+from tests.bot_util import bot_cli, mbox_of, outbox_mails, policy_file, write_maildir
+from tests.conftest import REPO
+from tests.pack_util import (
+    MINI,
+    pack_findings,
+    pack_setup,
+    patch_mail,
+    user_config_names,
+    write_user_pack,
+)
 
 
 def test_review_bot_and_archive_give_the_same_pack_findings(tmp_path, own_home):
     tree, site, expected = pack_setup(tmp_path, own_home)
     user_config_names(own_home, site)
     mbox = tmp_path / "series.mbox"
-    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    mbox.write_bytes(mbox_of([patch_mail()]))
 
     result = CliRunner().invoke(app, ["review", str(mbox), "--tree", str(tree), "--format", "json", "--no-cache"])
     assert result.exit_code == 1, result.output
@@ -156,7 +104,7 @@ def _review_cli(tree: Path, mbox: Path, *args: str) -> str:
 def pack_review(tmp_path, own_home):
     tree, site, _ = pack_setup(tmp_path, own_home)
     mbox = tmp_path / "series.mbox"
-    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    mbox.write_bytes(mbox_of([patch_mail()]))
     return tree, mbox
 
 
@@ -261,7 +209,7 @@ def test_a_pack_added_as_the_readme_says_applies_and_rules_for_lists_it(where, t
     assert "pack dax" not in elsewhere and re.search(r"^RB-ASYMMETRIC +info ", elsewhere, re.M)
 
     mbox = tmp_path / "series.mbox"
-    mbox.write_bytes(b"From reviewbot-test Thu Jan  1 00:00:00 1970\n" + patch_mail() + b"\n")
+    mbox.write_bytes(mbox_of([patch_mail()]))
     findings = json.loads(_review_cli(tree, mbox, "--format", "json"))["findings"]
     assert {(f["file"], f["line"], f["rule"], f["severity"]) for f in findings if f.get("pack") == "dax"} == {
         ("fs/dax.c", 337, "RB9001", "warning"), ("fs/dax.c", 378, "RB-ASYMMETRIC", "warning")}

@@ -20,6 +20,7 @@ from reviewbot.rules.engine import RuleContext, run_rules
 from reviewbot.rules.packs import maintainers_of
 from reviewbot.rules.ruleset import build_rule_set
 from tests.conftest import FIXTURES
+from tests.pack_util import write_pack
 
 MINI = FIXTURES / "trees/mini-linux"
 MAINTAINERS = FIXTURES / "packs/MAINTAINERS"
@@ -57,7 +58,9 @@ def _expected(text: str, patch, rule_id: str) -> set[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("pack, rule", PACK_RULES, ids=[r.id for _, r in PACK_RULES])
-def test_pack_rule_finds_exactly_what_its_fixtures_state_on_its_paths_only(pack, rule):
+def test_pack_rule_finds_exactly_what_its_fixtures_state_on_its_paths_only(pack, rule, monkeypatch):
+    # the rule object is shared by the module: its scope is set for this test only
+    monkeypatch.setattr(rule, "in_scope", lambda path: pack.covers(path))
     cases = sorted((FIXTURES / rule.id).glob("*.patch"))
     kinds = set()
     for case in cases:
@@ -65,7 +68,6 @@ def test_pack_rule_finds_exactly_what_its_fixtures_state_on_its_paths_only(pack,
         (patch,) = group.newest.patches
         (step,) = apply_series(DirTree(MINI), [patch])
         assert step.applied, case.name
-        rule.in_scope = lambda path, pack=pack: pack.covers(path)
         added = {path: change.added for path, change in step.changed.items() if change.after is not None}
         found = run_rules([rule], patch, RuleContext(read_after=step.tree_after.read, added=added))
         expected = _expected(case.read_text(), patch, rule.id)
@@ -74,7 +76,6 @@ def test_pack_rule_finds_exactly_what_its_fixtures_state_on_its_paths_only(pack,
         kinds.add(bool(expected))
         # every fixture touches files outside the pack or inside it; unscoped, the ok cases that sit
         # outside the pack would fire: the scope is what keeps them quiet
-        rule.in_scope = None
     assert kinds == {True, False}, f"{rule.id} needs a case with findings and one without"
 
 
@@ -126,22 +127,10 @@ def test_an_analysis_listed_by_a_pack_carries_its_name_on_the_packs_paths():
         ("RB-ALLOC-CONTEXT", "fs/dax.c", "mm-fs")]
 
 
-def _write_pack(folder, name, paths, rule_id=None, severity=None):
-    folder.mkdir(parents=True)
-    lines = [f"name: {name}", f"paths: {json.dumps(paths)}"]
-    if severity:
-        lines.append(f"severity: {json.dumps(severity)}")
-    (folder / "pack.yaml").write_text("\n".join(lines) + "\n")
-    if rule_id:
-        (folder / f"{rule_id}.yaml").write_text(
-            f"id: {rule_id}\nname: no-kmalloc-here\nseverity: warning\nscope: added-lines\n"
-            "pattern: '\\bkmalloc\\('\nmessage: use the cache\ndoc: |\n  The site's own rule.\n")
-
-
 def test_packs_from_the_tree_and_the_config_replace_and_extend_the_packaged_ones(tmp_path):
     tree = tmp_path / "linux"
-    _write_pack(tree / ".reviewbot/packs/net", "net", ["net/ipv4/"], "RB9001")
-    _write_pack(tmp_path / "site/dax", "dax", ["fs/dax.c"], severity={"RB0001": "error"})
+    write_pack(tree / ".reviewbot/packs/net", "net", ["net/ipv4/"], ("RB9001", r"\bkmalloc\("))
+    write_pack(tmp_path / "site/dax", "dax", ["fs/dax.c"], severity={"RB0001": "error"})
     packs = _packs(tree, [tmp_path / "site"])
     assert packs["net"].paths == ["net/ipv4/"] and [r.id for r in packs["net"].rules] == ["RB9001"]
     assert packs["dax"].severity["RB0001"].value == "error" and "mm-fs" in packs
@@ -150,7 +139,7 @@ def test_packs_from_the_tree_and_the_config_replace_and_extend_the_packaged_ones
 def test_a_pack_setting_changes_severity_on_its_paths_only(tmp_path):
     (tree := tmp_path / "linux").mkdir()
     shutil.copytree(MINI, tree, dirs_exist_ok=True)
-    _write_pack(tree / ".reviewbot/packs/dax-strict", "dax-strict", ["fs/dax.c"],
+    write_pack(tree / ".reviewbot/packs/dax-strict", "dax-strict", ["fs/dax.c"],
                 severity={"RB-ALLOC-CONTEXT": "error"})
     review = _review(tree, FIXTURES / "checks/alloc-context/gfp-fs-under-fault-handler-locks.patch")
     assert [(f.severity.value, f.pack) for f in review.findings if f.rule == "RB-ALLOC-CONTEXT"] == [
@@ -180,7 +169,7 @@ def test_a_broken_rule_in_a_trees_pack_is_one_line_naming_the_file_and_exit_2(tm
     """Packs come from the tree and the user's folders: a broken rule there is bad input, not a crash."""
     tree = tmp_path / "linux"
     folder = tree / ".reviewbot/packs/mine"
-    _write_pack(folder, "mine", ["mm/"])
+    write_pack(folder, "mine", ["mm/"])
     (folder / "RB9001-broken.yaml").write_text(BROKEN_RULES[what])
     (folder / "q.scm").write_text("(call_expression function: (nonsense_node)) @x\n")
     from reviewbot.cli import run
@@ -193,7 +182,7 @@ def test_a_broken_rule_in_a_trees_pack_is_one_line_naming_the_file_and_exit_2(tm
 
 
 def test_a_pack_severity_that_is_not_a_mapping_is_refused(tmp_path):
-    _write_pack(tmp_path / "p", "mine", ["mm/"])
+    write_pack(tmp_path / "p", "mine", ["mm/"])
     (tmp_path / "p/pack.yaml").write_text("name: mine\npaths: [mm/]\nseverity: [RB0001]\n")
     with pytest.raises(InputError, match="severity must be a mapping"):
         _packs(None, [tmp_path / "p"])
@@ -215,6 +204,6 @@ def test_a_pack_folder_named_in_the_trees_config_is_found_whatever_the_trees_pat
     """The folder of a config file was once taken from its printed name, cut at " [": a tree at
     ".../lin [wip]" lost the packs its reviewbot.toml names."""
     tree = tmp_path / "lin [wip]"
-    _write_pack(tree / "mypacks/site", "site", ["fs/"], "RB9001")
+    write_pack(tree / "mypacks/site", "site", ["fs/"], ("RB9001", r"\bkmalloc\("))
     (tree / "reviewbot.toml").write_text('packs = ["mypacks"]\n')
     assert [r.id for r in _packs(tree)["site"].rules] == ["RB9001"]

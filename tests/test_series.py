@@ -137,11 +137,18 @@ def test_format_patch_files_of_several_authors_are_one_series(tmp_path):
                                                         "Jan Kara <jack@suse.cz>"]
 
 
-def test_unthreaded_patches_of_a_list_maildir_are_not_joined_by_number(corpus):
-    """In a list archive (notmuch's LKML maildir) separate posters' [PATCH 1/2]-style mails stay apart:
-    only an mbox or a directory of format-patch files is one unit."""
-    from reviewbot.ingest.load import load_mail
+def test_unthreaded_patches_of_a_list_maildir_are_not_joined_by_number(tmp_path):
+    """In a list archive (a maildir) two posters' unthreaded [PATCH 1/2] and [PATCH 2/2] stay apart
+    (the same two files in a directory of format-patch files are one series, test above): only an
+    mbox or a directory of format-patch files is one unit."""
+    from tests.bot_util import write_maildir
 
-    subjects = [s.subject for g in load_mail(corpus / "notmuch/corpora/lkml").groups for s in g.versions]
-    assert "lib/message: Add function to get maildir flags." in subjects
-    assert len(subjects) == len(set(subjects))
+    src = FIXTURES / "series" / "insert-pfn-mkwrite"
+    (p1,) = src.glob("v2-0001-*.patch")
+    (p2,) = src.glob("v2-0002-*.patch")
+    _format_patch_copy(p1, tmp_path / "a.patch")
+    _format_patch_copy(p2, tmp_path / "b.patch", author="Dan Williams <dan.j.williams@intel.com>")
+    mails = [(tmp_path / name).read_bytes().split(b"\n", 1)[1] for name in ("a.patch", "b.patch")]
+    write_maildir(tmp_path / "list", mails)
+    series = [s for g in load_mail(tmp_path / "list").groups for s in g.versions]
+    assert [(len(s.patches), s.missing) for s in series] == [(1, [2]), (1, [1])]

@@ -95,12 +95,10 @@ def test_overlay_grep_sees_changes_not_base():
 def test_git_tree_reads_objects_without_touching_the_checkout(tmp_path):
     repo = tmp_path / "linux"
     (repo / "mm").mkdir(parents=True)
-    env = dict(os.environ, GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@x", GIT_COMMITTER_NAME="A",
-               GIT_COMMITTER_EMAIL="a@x")
-    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
     (repo / "mm/memory.c").write_bytes((MINI / "mm/memory.c").read_bytes())
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env)
-    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "base"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "base"], check=True)
     (repo / "mm/memory.c").write_text("uncommitted edits stay\n")
     tree = open_tree(repo)
     assert isinstance(tree, GitTree)
@@ -185,11 +183,9 @@ def test_a_word_search_with_a_limit_stops_there_and_a_whole_answer_is_kept(tmp_p
     for n in range(6):
         (repo / "drivers").mkdir(parents=True, exist_ok=True)
         (repo / f"drivers/d{n}.c").write_text(f"int d{n}(void)\n{{\n\treturn kern_path();\n}}\n")
-    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b.org", "GIT_COMMITTER_NAME": "A",
-           "GIT_COMMITTER_EMAIL": "a@b.org", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     for args in (["init", "-q", "-b", "master"], ["add", "."], ["commit", "-qm", "six drivers"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
-    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "--detach", "HEAD"], check=True, env=env)
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "--detach", "HEAD"], check=True)
     (repo / "drivers/d0.c").write_text("/* a checkout that no longer matches the commit */\n")
     for tree in (GitTree(repo, "master"), DirTree(repo)):
         everything = [f"drivers/d{n}.c" for n in range(6)] if isinstance(tree, GitTree) else \
@@ -221,11 +217,9 @@ def test_a_word_search_of_another_revision_reads_the_checkout_and_the_blobs_that
 
     repo = tmp_path / "linux"
     (repo / "mm").mkdir(parents=True)
-    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b.org", "GIT_COMMITTER_NAME": "A",
-           "GIT_COMMITTER_EMAIL": "a@b.org", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
     def git(*args):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
     for name in ("a", "b", "c", "d", "e"):
         (repo / f"mm/{name}.c").write_text(f"void {name}(void)\n{{\n\tvm_insert_page();\n}}\n")
     (repo / "mm/blob.c").write_bytes(b"vm_insert_page\0binary\n")
