@@ -94,9 +94,26 @@ def worker(repo: str, commit: str, drop: str | None) -> dict:
                           "patch": f.patch, "message": f.message} for f in findings]}
 
 
+_CACHE_DIRS: dict[str, str] = {}  # one parse cache per code version, for this run only
+
+
+def _cache_dir(code: Path | None) -> str:
+    """Each version reads and writes its own parse cache in a temporary directory: not the user's, and
+    the reference never reads facts the new code just stored (nor the other way round)."""
+    key = str(code or ROOT)
+    if key not in _CACHE_DIRS:
+        import atexit
+        import shutil
+
+        _CACHE_DIRS[key] = tempfile.mkdtemp(prefix="rb-history-cache-")
+        atexit.register(shutil.rmtree, _CACHE_DIRS[key], True)
+    return _CACHE_DIRS[key]
+
+
 def run_worker(code: Path | None, repo: str, commit: str, drop: str | None) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(code) if code else str(ROOT)
+    env["REVIEWBOT_CACHE_DIR"] = _cache_dir(code)
     argv = [sys.executable, str(Path(__file__).resolve()), "--worker", repo, commit]
     argv += ["--drop", drop] if drop else []
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
