@@ -175,6 +175,9 @@ def plain(type_text: str) -> tuple | None:
         if "signed" in words and "char" not in words:
             words = [w for w in words if w != "signed"] or ["int"]
         segments.append(tuple(sorted(words)))
+    # a qualifier of the parameter itself ("const unsigned int cmd", "char *const p") is not part of
+    # the function's type (C11 6.7.6.3): only those of what a pointer points to are
+    segments[-1] = tuple(w for w in segments[-1] if w not in ("const", "volatile"))
     return tuple(segments)
 
 
