@@ -68,3 +68,22 @@ def test_a_copy_anywhere_in_the_tree_is_found_through_the_index(tmp_path, monkey
     assert cache.fingerprinted_blobs() == 4  # every C file of the tree but the patched one
     assert finding.message.startswith("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89)")
     cache.close()
+
+
+def test_index_entries_of_other_trees_do_not_take_the_places_of_this_trees_twins(tmp_path, monkeypatch):
+    """The index keeps blobs of every tree and revision indexed into the cache; closer matches from
+    those (here: three other versions of the new function itself) must not push fs/dax.c's twin out
+    of the few compared token by token."""
+    monkeypatch.setattr(near_duplicate, "CALLEES_TRIED", 0)
+    monkeypatch.setattr(near_duplicate, "MAX_FINGERPRINT_TWINS", 1)
+    (group,) = load_mail(FIXTURES / "checks/near-duplicate/copy-from-another-directory.patch").groups
+    (step,) = apply_series(DirTree(MINI), group.newest.patches)
+    cache = FactsCache(tmp_path / "facts.sqlite3")
+    index_tree(DirTree(MINI), cache, jobs=1, fingerprints=True)
+    change = step.changed["drivers/dax/device.c"]
+    new = next(f for f in extract(change.after, "drivers/dax/device.c").functions if f.name == "dev_dax_cow_fault")
+    (sig,) = fp.signatures([change.after[new.body_start:new.body_end]])
+    for n in range(3):  # every band shared: closer than the twin
+        cache.put_fingerprints(f"{n:040x}", [(new.line, fp.bands(sig))])
+    (finding,) = near_duplicate.check_step(step, cache)
+    assert finding.message.startswith("dev_dax_cow_fault() differs from dax_fault_cow_page() (fs/dax.c:89)")

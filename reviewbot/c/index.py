@@ -261,7 +261,9 @@ def ensure_fingerprints(tree: TreeSource, cache: FactsCache, blob_paths: dict[st
     if not base or sum(1 for b in base if b in counted) < INDEXED_SHARE * len(base):
         return 0  # not an indexed tree: near-duplicate search keeps to files, directories and callees
     have = cache.fingerprinted()
-    todo = [p for b, p in blob_paths.items() if b in counted and b not in have]
+    # the patch's own files are not the tree's: stored, they would crowd the index with every version
+    # a review ever saw
+    todo = [p for b, p in blob_paths.items() if p not in patched and b in counted and b not in have]
     if not todo:
         return 0
     if say is not None and len(todo) > BATCH:

@@ -224,11 +224,11 @@ def _fingerprint_twins(tree, cache: FactsCache, data: bytes, fn: FunctionDef, bl
     matches = cache.fingerprint_matches(fingerprint.bands(sig))
     if not matches:
         return []
+    # only functions of this tree, before the closest are kept: the index also holds other trees'
+    # and revisions' blobs, which would take the places of the real twins
+    here = [(blob_paths[blob], line, shared) for (blob, line), shared in matches.items() if blob in blob_paths]
     out = []
-    for (blob, line), _shared in sorted(matches.items(), key=lambda kv: -kv[1])[:MAX_FINGERPRINT_TWINS]:
-        path = blob_paths.get(blob)
-        if path is None:
-            continue  # indexed from another tree or revision
+    for path, line, _shared in sorted(here, key=lambda m: -m[2])[:MAX_FINGERPRINT_TWINS]:
         facts = cache.facts(tree, path)
         source = tree.read(path)
         if facts is None or source is None:
