@@ -97,3 +97,24 @@ def test_units_and_relations_of_a_kernel_shaped_tree(tmp_path):
     assert kb.relation("lib/crc-itu-t.c", "lib/sort.c") == APART
     assert kb.relation("drivers/misc/mystery.c", "lib/sort.c") == MAYBE  # CONFIG_MYSTERY's type is unknown
     assert kb.relation("fs/ext4/inode.c", "fs/ext4/not_listed.c") == UNKNOWN
+
+
+def test_a_makefile_that_doubles_its_own_variable_stays_small():
+    """"a-y += x.o $(a-y) $(a-y)" repeated: each line once doubled the expansion (40 lines: 19 s, 80
+    would have taken minutes and gigabytes). A patch can bring such a Makefile."""
+    lines = [f"a-y += x{n}.o $(a-y) $(a-y)" for n in range(200)] + ["obj-y += a.o b.o"]
+    made = parse_makefile("drivers/evil", "\n".join(lines) + "\n")
+    assert {f"x{n}.o" for n in range(200)} <= set(made.lists)
+    assert made.lists["b.o"] == ["obj-y"]
+
+
+def test_init_mounts_is_a_composite_object_of_init(tmp_path):
+    """init/Makefile: obj-y := main.o mounts.o, mounts-y := do_mounts.o: do_mounts.c is built in
+    (the reader once took "mounts" for a variable that lists no objects)."""
+    (tmp_path / "init").mkdir()
+    (tmp_path / "init/Makefile").write_text("obj-y := main.o version.o mounts.o\nmounts-y := do_mounts.o\n"
+                                            "mounts-$(CONFIG_BLK_DEV_RAM) += do_mounts_rd.o\n")
+    (tmp_path / "Makefile").write_text("obj-y += init/\n")
+    kbuild = Kbuild(DirTree(tmp_path))
+    assert kbuild.units("init/do_mounts.c") == kbuild.units("init/do_mounts_rd.c") != frozenset()
+    assert {u.mode for u in kbuild.units("init/do_mounts.c")} == {BUILTIN}

@@ -46,10 +46,13 @@ _ADDPREFIX = re.compile(r"\$\(addprefix\s+([^,()$]*),([^()$]*)\)")
 _CONFIG = re.compile(r"^\$[({](CONFIG_[A-Za-z0-9_]+)[)}]$")
 _COMPOSITE = re.compile(r"^(.+)-(y|m|objs|\$[({]CONFIG_[A-Za-z0-9_]+[)}])$")
 # variables whose words are not objects linked into the kernel or a module
-_NOT_LINKED = ("ccflags", "asflags", "ldflags", "subdir", "always", "extra", "targets", "hostprogs",
-               "userprogs", "userccflags", "clean", "no-clean", "header-test", "dtb", "CFLAGS", "AFLAGS",
-               "KASAN", "KCSAN", "KCOV", "UBSAN", "GCOV", "OBJECT_FILES", "KMSAN", "head", "core", "drivers",
-               "libs", "real-obj", "quiet", "cmd", "targets", "always", "mounts", "hostcflags", "host")
+# (each as the first word of the variable's name, before any "-" or "_", which is what is compared:
+# "no" is no-clean-files, "header" header-test-y, "real" real-obj-y, "OBJECT" OBJECT_FILES_NON_STANDARD)
+_NOT_LINKED = frozenset({"ccflags", "asflags", "ldflags", "subdir", "always", "extra", "targets", "hostprogs",
+                         "userprogs", "userccflags", "clean", "no", "header", "dtb", "CFLAGS", "AFLAGS", "KASAN",
+                         "KCSAN", "KCOV", "UBSAN", "GCOV", "OBJECT", "KMSAN", "head", "core", "drivers", "libs",
+                         "real", "quiet", "cmd", "hostcflags", "host"})
+MAX_EXPANSION_WORDS = 20_000  # a variable's expansion, at most: a hostile Makefile cannot make it explode
 _KCONFIG_ENTRY = re.compile(r"^[ \t]*(?:menu)?config[ \t]+([A-Za-z0-9_]+)[ \t]*$", re.MULTILINE)
 _KCONFIG_TYPE = re.compile(r"^[ \t]*(bool|tristate|def_bool|def_tristate)\b", re.MULTILINE)
 _KCONFIG_END = re.compile(r"^[ \t]*(?:(?:menu)?config|choice|endchoice|menu|endmenu|if|endif|source|comment)\b",
@@ -117,28 +120,37 @@ def parse_makefile(folder: str, text: str) -> Makefile:
             assigned.setdefault(conditional.group(1) + "-y", []).append(value)
         order.append((name, value))
     made = Makefile(folder)
+    expanded: dict[tuple[str, int], str] = {}
     for name, value in order:
         if name.split("-")[0].split("_")[0] in _NOT_LINKED or not (name.startswith(("obj-", "lib-"))
                                                                     or _COMPOSITE.match(name)):
             continue
-        for word in _expand(value, assigned, DEPTH).split():
+        for word in _expand(value, assigned, DEPTH, expanded).split():
             if word.endswith(".o") and "$" not in word:
                 made.lists.setdefault(_normal(word), []).append(name)
     return made
 
 
-def _expand(value: str, assigned: dict[str, list[str]], depth: int) -> str:
+def _expand(value: str, assigned: dict[str, list[str]], depth: int, expanded: dict[tuple[str, int], str]) -> str:
     """``$(VAR)`` replaced by what the same Makefile assigns to VAR (every assignment: "maybe"),
-    and ``$(addprefix dir/,a.o b.o)``; anything else stays, and is not an object name."""
+    and ``$(addprefix dir/,a.o b.o)``; anything else stays, and is not an object name. Each
+    variable is expanded once per depth (``expanded``), its words once each and at most
+    MAX_EXPANSION_WORDS: "a-y += x.o $(a-y) $(a-y)" repeated doubles nothing."""
     value = _ADDPREFIX.sub(lambda m: " ".join(m.group(1).strip() + w for w in m.group(2).split()), value)
     if depth <= 0:
         return value
 
     def sub(m: re.Match) -> str:
-        values = assigned.get(m.group(1))
-        if values is None or m.group(1).startswith("CONFIG_"):
+        name = m.group(1)
+        values = assigned.get(name)
+        if values is None or name.startswith("CONFIG_"):
             return m.group(0)
-        return " ".join(_expand(v, assigned, depth - 1) for v in values)
+        key = (name, depth)
+        if key not in expanded:
+            expanded[key] = ""  # a variable met again inside its own expansion adds nothing
+            words = dict.fromkeys(w for v in values for w in _expand(v, assigned, depth - 1, expanded).split())
+            expanded[key] = " ".join(list(words)[:MAX_EXPANSION_WORDS])
+        return expanded[key]
     return _VAR.sub(sub, value)
 
 
