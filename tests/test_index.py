@@ -84,3 +84,21 @@ def test_the_first_review_that_needs_the_near_copy_index_of_an_indexed_tree_comp
     # the patched file is no part of the tree: not stored in its near-copy index
     assert ensure_fingerprints(after, cache, new_paths, said.append) == 0 and cache.fingerprinted_blobs() == 5
     assert said == []  # a handful of files is not worth a line on stderr
+
+
+def test_a_worker_reads_the_cache_without_undoing_a_bulk_fill(tmp_path):
+    """During a first fill the band index is dropped and built once at the end; a worker opening the
+    cache the usual way created it again (its schema statements), so it was kept up row by row."""
+    cache = FactsCache(tmp_path / "facts.sqlite3")
+    index_tree(DirTree(MINI), cache, jobs=1)
+
+    def band_index() -> list:
+        return [r[0] for r in cache.db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                               "AND name LIKE 'fp1%'")]
+    blob = DirTree(MINI).blob_id("mm/memory.c")
+    with cache.bulk_fingerprints():
+        assert band_index() == []
+        reader = FactsCache.reader(tmp_path / "facts.sqlite3")
+        assert reader.function_spans(blob) and not reader.writable
+        assert band_index() == []
+    assert band_index() == ["fp1_band"]

@@ -175,6 +175,20 @@ class FactsCache:
             return None
         return json.loads(zlib.decompress(row[0])) if row else None
 
+    @classmethod
+    def reader(cls, path: Path) -> FactsCache:
+        """A read-only connection that runs no schema statements: for worker processes reading the
+        cache while the writer fills it (opening it the usual way would create the band index again
+        that a bulk fill dropped). Nothing is written through it."""
+        cache = cls(enabled=False)
+        cache.path, cache.writable = path, False
+        try:
+            cache.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
+                                       isolation_level=None)
+        except sqlite3.Error as exc:
+            _warn_once(f"cannot read the parse cache {path} ({exc})")
+        return cache
+
     def function_spans(self, blob: str) -> list[tuple[int, int, int]] | None:
         """(line of the name, body start, body end) of each function of a cached blob, without
         building its facts: what fingerprinting needs (None when the blob is not cached)."""

@@ -96,7 +96,7 @@ def _fingerprint_batch(repo: str | None, cache: FactsCache | str, items: list[tu
     if isinstance(cache, str):
         from pathlib import Path
 
-        cache = _FP_READERS.get(cache) or _FP_READERS.setdefault(cache, FactsCache(Path(cache)))
+        cache = _FP_READERS.get(cache) or _FP_READERS.setdefault(cache, FactsCache.reader(Path(cache)))
     out = []
     for _path, blob, data in items:
         spans = cache.function_spans(blob)
@@ -225,7 +225,8 @@ def index_tree(tree: TreeSource, cache: FactsCache, jobs: int | None = None,
         while pending:
             collect(pending.popleft())
     if fingerprint_later:
-        fingerprint_blobs(tree, cache, fingerprint_later, jobs)
+        # on this machine, whatever ran the parse (a Dask pool's size is the cluster's); its own bar
+        fingerprint_blobs(tree, cache, fingerprint_later, min(jobs, os.cpu_count() or 1), progress)
     if progress:
         progress(done, len(paths))
     stats.seconds = time.perf_counter() - start

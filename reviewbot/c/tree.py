@@ -24,6 +24,7 @@ C_PATHSPECS = ("*.c", "*.h")
 # itself is as quick as correcting a search of the checkout.
 MAX_CHECKOUT_DELTA = 2000
 DELTA_SECONDS = 300.0
+DELTAS_KEPT = 16
 _DELTAS: dict[tuple[str, str], tuple[tuple, frozenset[str] | bool, float]] = {}
 # `git hash-object -t tree /dev/null` in SHA-1 and SHA-256 repositories
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -154,7 +155,8 @@ class GitTree:
         need not wait for git to read the rest of the tree: on a commit it inflates every blob)."""
         key = (word, tuple(pathspecs))
         if key in self._grep:
-            return list(self._grep[key])
+            whole = self._grep[key]
+            return list(whole if limit is None else whole[:limit + 1])
         if limit is not None:
             most, hits = self._grep_partial.get(key, (0, []))
             if most < limit + 1:
@@ -169,7 +171,9 @@ class GitTree:
 
     def _git_grep_until(self, word: str, pathspecs: tuple[str, ...], most: int) -> list[str]:
         if not self._worktree_matches() and self._checkout_delta() is not None:
-            return self._grep_checkout_corrected(word, pathspecs)[:most]  # quick enough to run whole
+            found = self._grep_checkout_corrected(word, pathspecs)  # quick enough to run whole: kept whole
+            self._grep[(word, pathspecs)] = found
+            return found[:most]
         proc = popen_git(self.repo_path, *self._grep_args(word, pathspecs, self._worktree_matches()),
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         prefix = self.commit + ":"
@@ -231,6 +235,8 @@ class GitTree:
                     if names is not None and len(names) <= MAX_CHECKOUT_DELTA:
                         self._delta = frozenset(n for n in names if n)
                     _DELTAS[key] = (stamp, self._delta, time.monotonic())
+                    if len(_DELTAS) > DELTAS_KEPT:  # an archive of many bases keeps the latest few
+                        _DELTAS.pop(next(iter(_DELTAS)))
         return self._delta if self._delta is not False else None
 
     def _checkout_stamp(self) -> tuple[str, int, int] | None:
