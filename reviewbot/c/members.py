@@ -182,7 +182,10 @@ def member_type(struct: str, field: str, from_file: str, tree: TreeSource) -> Me
     ``from_file`` can reach (its own, else the headers', else other .c files'); None when none is
     found, or they disagree."""
     memo = _PER_TREE.setdefault(tree, {})
-    own = from_file in tree.grep_word(struct) and _defines(struct, from_file, tree)
+    own_key = ("defines", struct, from_file)  # asked before the grep: every store of a file asks it
+    if own_key not in memo:
+        memo[own_key] = from_file in tree.grep_word(struct) and _defines(struct, from_file, tree)
+    own = memo[own_key]
     key = (struct, field, from_file if own else region(from_file))
     if key not in memo:
         found: list[Member] = []

@@ -14,6 +14,7 @@ or not settled) stay candidates. Where no Makefile lists a file, the folder stan
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -152,7 +153,7 @@ def candidates(res: Resolution, caller_file: str) -> list[Target]:
     if len(files) > 1:
         # two programs or modules with a global function of the same name, and no Makefile to say
         # which the caller is linked with: the one beside the caller nearly always is
-        near = {f for f in files if _folder(f) == _folder(caller_file)}
+        near = {f for f in files if posixpath.dirname(f) == posixpath.dirname(caller_file)}
         if near:
             return [t for t in found if t.in_header or t.file in near]
     return found
@@ -163,10 +164,6 @@ def linkage(res: Resolution, caller_file: str, target_file: str) -> str:
     if res.kbuild is None or not target_file.endswith(".c") or not caller_file.endswith(".c"):
         return UNKNOWN
     return res.kbuild.relation(caller_file, target_file)
-
-
-def _folder(path: str) -> str:
-    return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
 def arity_ok(sig: Signature, given: int) -> bool:

@@ -58,6 +58,11 @@ class TreeSource(Protocol):
         ...
 
 
+def word_pattern(word: str) -> re.Pattern:
+    """``word`` as git grep -w finds it: not inside a longer C identifier (ASCII word characters)."""
+    return re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
+
+
 def git_blob_id(data: bytes) -> str:
     """The id git gives a blob with this content (so plain directories share the parse cache)."""
     return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
@@ -264,7 +269,7 @@ class GitTree:
         if proc.returncode not in (0, 1):
             raise GitError(f"git grep failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
         found = [p for p in proc.stdout.decode("utf-8", "surrogateescape").splitlines() if p not in delta]
-        pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
+        pattern = word_pattern(word)
         for path in sorted(delta):
             if not any(fnmatch.fnmatchcase(path, spec) for spec in pathspecs):
                 continue
@@ -368,7 +373,7 @@ class DirTree:
                 yield full.relative_to(self.root).as_posix()
 
     def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS, limit: int | None = None) -> list[str]:
-        pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
+        pattern = word_pattern(word)
         suffixes = tuple(p.lstrip("*") for p in pathspecs)
         hits = []
         for path in self.files():
@@ -412,7 +417,7 @@ class OverlayTree:
                 yield path
 
     def grep_word(self, word: str, pathspecs: Iterable[str] = C_PATHSPECS, limit: int | None = None) -> list[str]:
-        pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])")
+        pattern = word_pattern(word)
         suffixes = tuple(p.lstrip("*") for p in pathspecs)
         # the changed files may drop hits of the base: ask it for as many more as there are changes
         more = None if limit is None else limit + len(self.changes)
