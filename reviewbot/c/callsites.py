@@ -214,9 +214,7 @@ class Checker:
         name = res.name
         if any(t.file == path for t in reachable) or any(p.sig.name == name for p in facts.prototypes):
             return True
-        headers = {t.file for t in res.targets if t.in_header}
-        headers |= {p for p, f in res.facts.items() if p.endswith(".h") and any(q.sig.name == name
-                                                                                for q in f.prototypes)}
+        headers = res.declaring_headers
         if not headers or self.includes.sees(path, headers) is not False:
             return True
         defs = [t for t in reachable if t.sig is not None and not t.in_header]
@@ -231,9 +229,7 @@ class Checker:
         if any(t.file == path or t.macro is not None for t in reachable) or \
                 any(p.sig.name == name for p in facts.prototypes):
             return False
-        headers = {t.file for t in res.targets if t.in_header}
-        headers |= {p for p, f in res.facts.items() if p.endswith(".h") and any(q.sig.name == name
-                                                                                for q in f.prototypes)}
+        headers = res.declaring_headers
         return bool(headers) and self.includes.sees(path, headers) is False
 
     def _check_values(self, contract: Contract, res, path: str, facts: FileFacts, data: bytes,
@@ -422,3 +418,4 @@ def verify_series(steps: list[StepResult], cache: FactsCache) -> tuple[list[Find
         findings.append(API_UNCHECKED.finding(problem.file, problem.line, problem.text, index))
     findings.sort(key=lambda f: (f.patch or 0, f.file, f.line))
     return findings, all_contracts
+

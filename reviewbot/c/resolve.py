@@ -18,6 +18,7 @@ import posixpath
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reviewbot.c.cache import FactsCache
 from reviewbot.c.extract import FileFacts, Signature
@@ -68,6 +69,13 @@ class Resolution:
     texts: dict[str, bytes] = field(default_factory=dict)
     exported: bool = False  # an EXPORT_SYMBOL*(name) somewhere in the tree's C files
     kbuild: Kbuild | None = None  # the tree's Makefiles, when the resolution came from a tree
+
+    @cached_property
+    def declaring_headers(self) -> frozenset[str]:
+        """The headers that define or declare the name (asked at every call site of it)."""
+        return frozenset({t.file for t in self.targets if t.in_header}
+                         | {p for p, f in self.facts.items()
+                            if p.endswith(".h") and any(q.sig.name == self.name for q in f.prototypes)})
 
 
 def region(path: str) -> tuple[str, ...]:
