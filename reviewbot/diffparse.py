@@ -57,7 +57,8 @@ def unquote_path(path: str) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
-def _strip_prefix(path: str | None) -> str | None:
+def strip_prefix(path: str | None) -> str | None:
+    """A diff's file name without its a/ or b/ (unquoted); None for /dev/null."""
     if path is None or path == "/dev/null":
         return None
     path = unquote_path(path)
@@ -70,7 +71,7 @@ def touched_files(patchset: PatchSet) -> list[str]:
     """Post-image paths of every file the diff touches (the old path for deletions), in diff order."""
     out: list[str] = []
     for f in patchset:
-        path = _strip_prefix(f.target_file) or _strip_prefix(f.source_file) or f.path
+        path = strip_prefix(f.target_file) or strip_prefix(f.source_file) or f.path
         if path and path not in out:
             out.append(path)
     return out

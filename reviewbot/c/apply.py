@@ -15,7 +15,7 @@ from unidiff import PatchSet
 from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_NO_NEWLINE, LINE_TYPE_REMOVED
 
 from reviewbot.c.tree import OverlayTree, TreeSource, safe_relpath
-from reviewbot.diffparse import parse_diff, unquote_path
+from reviewbot.diffparse import parse_diff, strip_prefix
 from reviewbot.errors import InputError, UnsafePathError
 from reviewbot.model import Patch
 
@@ -57,13 +57,6 @@ class StepResult:
     @property
     def applied(self) -> bool:
         return not self.failed
-
-
-def _strip(path: str | None) -> str | None:
-    if path is None or path == "/dev/null":
-        return None
-    path = unquote_path(path)
-    return path[2:] if path[:2] in ("a/", "b/") else path
 
 
 # A patch never costs more than this many steps per line of the file and of the patch: hostile hunk
@@ -276,7 +269,7 @@ def _strips_one_more(tree: TreeSource, patchset) -> bool:
     changes is not in the tree as written and is without that component."""
     for pf in patchset:
         try:
-            source = _strip(pf.source_file)
+            source = strip_prefix(pf.source_file)
             source = safe_relpath(source) if source else None
         except UnsafePathError:
             return False  # reported as such by the caller; never read
@@ -343,8 +336,8 @@ def apply_patch(tree: TreeSource, diff_text: str, work: list[SearchBudget] | Non
         copies = {_drop_first(p) for p in copies}
     for pf in patchset:
         try:
-            source = _strip(pf.source_file)
-            target = _strip(pf.target_file)
+            source = strip_prefix(pf.source_file)
+            target = strip_prefix(pf.target_file)
             source = safe_relpath(source) if source else None
             target = safe_relpath(target) if target else None
         except UnsafePathError as exc:
