@@ -3,7 +3,8 @@
     python bench/limits.py [--quick]
 
 For each dimension (thread depth, References per mail, messages per mailbox, files per patch,
-hunks per file) inputs are generated at doubling sizes and run through the stage that reads them
+hunks per file, hostile text in a header the typedef lookup of the call-site check reads) inputs
+are generated at doubling sizes and run through the stage that reads them
 (mail: read + thread + series, ``ingest.load.load_mail``; patches: ``c.apply.apply_series`` onto a
 tree of generated kernel-shaped files, plus ``git patch-id`` and the file list). Printed per
 dimension: CPU seconds and peak Python allocation (tracemalloc, a separate run) at each size, and
@@ -135,12 +136,30 @@ def _patch_run(files: int, hunks: int, where: Path) -> Callable[[], object]:
     return run
 
 
+def typedef_header(n: int, where: Path) -> Callable[[], object]:
+    """A header a patch brings: n times "typedef (" without a ";", naming get_block_t, beside the
+    real typedef a uses-as-a-value check looks up (c.values.typedef_type)."""
+    from reviewbot.c import values
+
+    (where / "include/linux").mkdir(parents=True)
+    (where / "include/linux/evil.h").write_text("typedef (" * n + " get_block_t\n")
+    (where / "include/linux/fs.h").write_text("typedef int (get_block_t)(struct inode *inode, sector_t iblock,\n"
+                                              "\t\t\tstruct buffer_head *bh_result, int create);\n")
+    tree = DirTree(where)
+
+    def run():
+        values._TYPEDEFS.clear()  # its memo would answer the repeats
+        return values.typedef_type("get_block_t", tree)
+    return run
+
+
 DIMENSIONS = [
     ("thread depth (replies in one chain)", thread_depth, 250),
     ("References per mail", references_length, 500),
     ("messages per mailbox", messages_per_mailbox, 250),
     ("files per patch", files_per_patch, 50),
     ("hunks per file", hunks_per_file, 100),
+    ("'typedef (' in a header a typedef lookup reads", typedef_header, 4000),
 ]
 
 

@@ -71,3 +71,4 @@ def test_a_function_fits_a_slot_by_count_and_by_plain_types_only():
     # a qualifier of the parameter itself is no part of the function's type (6.1 has such
     # definitions: long f(struct file *, const unsigned int cmd, unsigned long) in an ioctl slot)
     assert mismatch(slot, sig("struct irq_data *const", "const unsigned int")) is None
+

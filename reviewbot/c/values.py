@@ -85,7 +85,9 @@ def _value_sites(name: str, path: str, data: bytes, facts: FileFacts) -> list[Va
     return out
 
 
-_TYPEDEF = r"typedef\s+[^;{{}}]*?\(\s*\*?\s*{name}\s*\)\s*\(([^;]*?)\)\s*;"
+# bounded: a return type and a parameter list are short; unbounded, text of many "typedef (" without
+# a ";" (a patch can bring one) made every search quadratic
+_TYPEDEF = r"typedef\s+[^;{{}}]{{0,300}}?\(\s*\*?\s*{name}\s*\)\s*\(([^;]{{0,2000}}?)\)\s*;"
 
 
 @dataclass
